@@ -1,6 +1,7 @@
 """interpretkd: distill accurate, opaque models into models a person can read."""
 
 from interpretkd._version import __version__
+from interpretkd.augment import ActiveSampler, Munge, NoiseSampler
 from interpretkd.distill import DistilledClassifier, DistilledRegressor
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report import DistillationReport, distillation_report
@@ -8,9 +9,12 @@ from interpretkd.teachers import as_teacher
 
 __all__ = [
     "__version__",
+    "ActiveSampler",
     "DistilledClassifier",
     "DistilledRegressor",
     "DistillationReport",
+    "Munge",
+    "NoiseSampler",
     "as_teacher",
     "distillation_report",
     "fidelity_score",

@@ -341,11 +341,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
                 parts.append((Xs, label(self._teacher_input(chunk, Xs), Xs)))
         if self.augment is None:
             return parts
-        from interpretkd.augment import (
-            ActiveSampler,
-            make_augmenter,
-            resolve_n_synthetic,
-        )
+        from interpretkd.augment import make_augmenter, resolve_n_synthetic
 
         augmenter = make_augmenter(self.augment, random_state=seed)
         if augmenter is None:
@@ -353,7 +349,9 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         n_new = resolve_n_synthetic(self.n_synthetic, n_labeled)
         if n_new == 0:
             return parts
-        if isinstance(augmenter, ActiveSampler):
+        if callable(getattr(augmenter, "run", None)):
+            # Active samplers refit the student as they go: they get the teacher
+            # and a way to fit the student, and return labeled rows.
 
             def label_user(Xc):
                 Xs = self._student_matrix(Xc, reset=False)

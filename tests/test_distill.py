@@ -254,3 +254,42 @@ def test_pickle_round_trip_keeps_predictions(data, xgb_teacher):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert loaded.fidelity(X) == model.fidelity(X)
+
+
+def test_synthetic_rows_are_added_and_seeded(data, xgb_teacher):
+    X, y = data
+    model = DistilledClassifier(
+        xgb_teacher,
+        DecisionTreeClassifier(max_depth=3, random_state=0),
+        augment="munge",
+        n_synthetic=2.0,
+        random_state=0,
+    ).fit(X, y)
+    assert model.n_distill_samples_ == 3 * len(X)
+    again = clone(model).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    active = DistilledClassifier(
+        xgb_teacher,
+        DecisionTreeClassifier(max_depth=3, random_state=0),
+        augment="active",
+        n_synthetic=100,
+        random_state=0,
+    ).fit(X, y)
+    assert active.n_distill_samples_ == len(X) + 100
+    with pytest.raises(ValueError, match="munge"):
+        DistilledClassifier(xgb_teacher, augment="smote").fit(X, y)
+
+
+def test_user_augmenter_object_is_used_as_is(data, xgb_teacher):
+    X, y = data
+
+    class Jitter:
+        def sample(self, X, n_samples):
+            rng = np.random.default_rng(0)
+            rows = rng.integers(0, len(X), n_samples)
+            return X[rows] + rng.normal(scale=0.01, size=(n_samples, X.shape[1]))
+
+    model = DistilledClassifier(
+        xgb_teacher, augment=Jitter(), n_synthetic=50, random_state=0
+    ).fit(X, y)
+    assert model.n_distill_samples_ == len(X) + 50
