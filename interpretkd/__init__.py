@@ -5,6 +5,7 @@ from interpretkd.augment import ActiveSampler, Munge, NoiseSampler
 from interpretkd.distill import DistilledClassifier, DistilledRegressor
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report import DistillationReport, distillation_report
+from interpretkd.soft_tree import SoftDecisionTreeClassifier, SoftDecisionTreeRegressor
 from interpretkd.teachers import as_teacher
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "DistillationReport",
     "Munge",
     "NoiseSampler",
+    "SoftDecisionTreeClassifier",
+    "SoftDecisionTreeRegressor",
     "as_teacher",
     "distillation_report",
     "fidelity_score",

