@@ -6,6 +6,7 @@ from interpretkd.distill import DistilledClassifier, DistilledRegressor
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report import DistillationReport, distillation_report
 from interpretkd.soft_tree import SoftDecisionTreeClassifier, SoftDecisionTreeRegressor
+from interpretkd.tao import TAOTreeClassifier, TAOTreeRegressor, to_hard_tree
 from interpretkd.teachers import as_teacher
 
 __all__ = [
@@ -18,8 +19,11 @@ __all__ = [
     "NoiseSampler",
     "SoftDecisionTreeClassifier",
     "SoftDecisionTreeRegressor",
+    "TAOTreeClassifier",
+    "TAOTreeRegressor",
     "as_teacher",
     "distillation_report",
     "fidelity_score",
     "student_complexity",
+    "to_hard_tree",
 ]

@@ -40,6 +40,8 @@ FAST_PARAMS = {
     ),
     "TAOTreeClassifier": dict(split="oblique", max_depth=3, max_iter=2, random_state=0),
     "TAOTreeRegressor": dict(split="oblique", max_depth=3, max_iter=2, random_state=0),
+    "SoftDecisionTreeClassifier": dict(max_depth=2, max_epochs=30, learning_rate=0.1),
+    "SoftDecisionTreeRegressor": dict(max_depth=2, max_epochs=30, learning_rate=0.1),
 }
 
 # Checks that an estimator fails for a documented reason, keyed by class name.

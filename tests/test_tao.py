@@ -1,0 +1,326 @@
+"""Tests for interpretkd.tao: TAO-optimised depth-limited trees and to_hard_tree."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor, export_graphviz
+
+from interpretkd.tao import TAOTreeClassifier, TAOTreeRegressor, to_hard_tree
+
+
+@pytest.fixture(scope="module")
+def multiclass():
+    X, y = make_classification(
+        n_samples=1500,
+        n_features=8,
+        n_informative=5,
+        n_classes=4,
+        n_clusters_per_class=2,
+        random_state=0,
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = make_regression(n_samples=800, n_features=6, noise=5.0, random_state=0)
+    return X, y + 0.05 * X[:, 0] ** 3
+
+
+def manual_leaf(tree, X):
+    """Route with the public arrays only: right when w @ x + b > 0 (heap order)."""
+    depth = int(np.log2(tree.inner_weights_.shape[0] + 1))
+    node = np.zeros(X.shape[0], dtype=int)
+    for _ in range(depth):
+        score = np.einsum("ij,ij->i", X, tree.inner_weights_[node])
+        node = 2 * node + 1 + (score + tree.inner_bias_[node] > 0)
+    return node
+
+
+@pytest.mark.parametrize("split", ["axis", "oblique"])
+def test_tao_never_lowers_training_fidelity(multiclass, split):
+    X, y = multiclass
+    tree = TAOTreeClassifier(max_depth=4, split=split, max_iter=4, random_state=0)
+    tree.fit(X, y)
+    fidelity = [h["fidelity"] for h in tree.history_]
+    assert all(b >= a for a, b in zip(fidelity, fidelity[1:]))
+    cart = DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, y)
+    # Same CART start: TAO's training accuracy is at least CART's, and it improves here.
+    assert tree.score(X, y) >= cart.score(X, y)
+    assert tree.score(X, y) > fidelity[0]
+    assert tree.history_[-1]["fidelity"] == pytest.approx(tree.score(X, y))
+    assert 1 <= tree.n_iter_ <= 4
+
+
+def test_oblique_split_finds_diagonal_boundary():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)
+    axis = TAOTreeClassifier(max_depth=1, random_state=0).fit(X, y)
+    oblique = TAOTreeClassifier(
+        max_depth=1, split="oblique", max_features_per_split=2, random_state=0
+    ).fit(X, y)
+    assert axis.score(X, y) < 0.85
+    assert oblique.score(X, y) > 0.97
+    assert np.count_nonzero(oblique.inner_weights_[0]) <= 2
+    assert set(np.flatnonzero(oblique.inner_weights_[0])) == {0, 1}
+
+
+@pytest.mark.parametrize("split", ["axis", "oblique"])
+def test_public_arrays_follow_heap_convention(multiclass, split):
+    X, y = multiclass
+    tree = TAOTreeClassifier(max_depth=3, split=split, max_iter=2, random_state=0)
+    tree.fit(X, y)
+    assert tree.inner_weights_.shape == (7, X.shape[1])
+    assert tree.inner_bias_.shape == (7,)
+    assert tree.leaf_distributions_.shape == (8, 4)
+    np.testing.assert_allclose(tree.leaf_distributions_.sum(axis=1), 1.0)
+    leaves = tree.apply(X)
+    np.testing.assert_array_equal(leaves, manual_leaf(tree, X))
+    proba = tree.predict_proba(X)
+    np.testing.assert_array_equal(proba, tree.leaf_distributions_[leaves - 7])
+    path = tree.decision_path(X).toarray()
+    assert path.shape == (X.shape[0], 15)
+    assert (path.sum(axis=1) == 4).all()
+    assert (path[:, 0] == 1).all()
+    assert path[np.arange(X.shape[0]), leaves].all()
+    if split == "axis":
+        assert (np.count_nonzero(tree.inner_weights_, axis=1) <= 1).all()
+
+
+def test_as_sklearn_predicts_identically_and_renders(multiclass):
+    X, y = multiclass
+    labels = np.array(["ant", "bee", "cat", "dog"])[y]
+    tree = TAOTreeClassifier(max_depth=4, random_state=0).fit(X, labels)
+    sk = tree.as_sklearn()
+    assert isinstance(sk, DecisionTreeClassifier)
+    rng = np.random.default_rng(1)
+    X_new = np.vstack([X, rng.normal(scale=3.0, size=(500, X.shape[1]))])
+    np.testing.assert_array_equal(sk.predict(X_new), tree.predict(X_new))
+    np.testing.assert_allclose(sk.predict_proba(X_new), tree.predict_proba(X_new))
+    assert sk.get_depth() == tree.get_depth() <= 4
+    assert sk.get_n_leaves() == tree.get_n_leaves()
+    dot = export_graphviz(sk, class_names=list(sk.classes_))
+    assert dot.startswith("digraph") and "<=" in dot and "dog" in dot
+
+
+def test_as_sklearn_regressor_and_pruned_nodes():
+    X = np.linspace(0, 1, 200).reshape(-1, 1)
+    y = np.where(X[:, 0] > 0.5, 2.0, -1.0)
+    tree = TAOTreeRegressor(max_depth=3, random_state=0).fit(X, y)
+    # One split explains y: the rest of the depth-3 tree is pruned away.
+    assert tree.get_depth() == 1 and tree.get_n_leaves() == 2
+    sk = tree.as_sklearn()
+    assert isinstance(sk, DecisionTreeRegressor)
+    X_new = np.linspace(-1, 2, 301).reshape(-1, 1)
+    np.testing.assert_array_equal(sk.predict(X_new), tree.predict(X_new))
+    assert sk.tree_.node_count == 3
+
+
+def test_as_sklearn_works_with_shap(multiclass):
+    shap = pytest.importorskip("shap")
+    X, y = multiclass
+    tree = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    sk = tree.as_sklearn()
+    explainer = shap.TreeExplainer(sk)
+    values = np.asarray(explainer.shap_values(X[:50]))
+    assert np.isfinite(values).all()
+    if values.shape[0] != 50:  # older shap: list of per-class arrays
+        values = np.moveaxis(values, 0, -1)
+    base = np.asarray(explainer.expected_value)
+    np.testing.assert_allclose(
+        values.sum(axis=1) + base, sk.predict_proba(X[:50]), atol=1e-6
+    )
+
+
+def test_as_sklearn_refuses_oblique_tree(multiclass):
+    X, y = multiclass
+    tree = TAOTreeClassifier(
+        max_depth=2, split="oblique", max_iter=2, random_state=0
+    ).fit(X, y)
+    if (np.count_nonzero(tree.inner_weights_, axis=1) > 1).any():
+        with pytest.raises(ValueError, match="axis-aligned"):
+            tree.as_sklearn()
+
+
+def test_soft_targets(multiclass):
+    X, y = multiclass
+    teacher = DecisionTreeClassifier(max_depth=6, random_state=0).fit(X, y)
+    rng = np.random.default_rng(0)
+    soft = 0.7 * teacher.predict_proba(X) + 0.3 * rng.dirichlet(np.ones(4), len(X))
+    tree = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, soft)
+    np.testing.assert_array_equal(tree.classes_, np.arange(4))
+    assert tree.predict_proba(X).shape == (len(X), 4)
+    losses = [h["loss"] for h in tree.history_]
+    assert all(b <= a + 1e-12 for a, b in zip(losses, losses[1:]))
+    # One-hot soft targets are the same problem as labels.
+    onehot = np.eye(4)[y]
+    a = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, onehot)
+    b = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert TAOTreeClassifier._accepts_soft_targets is True
+
+
+def test_regressor_loss_never_increases(regression):
+    X, y = regression
+    tree = TAOTreeRegressor(max_depth=4, max_iter=5, random_state=0).fit(X, y)
+    losses = [h["loss"] for h in tree.history_]
+    assert all(b <= a + 1e-9 for a, b in zip(losses, losses[1:]))
+    cart = DecisionTreeRegressor(max_depth=4, random_state=0).fit(X, y)
+    assert tree.score(X, y) >= cart.score(X, y) - 1e-12
+    assert tree.leaf_values_.shape == (16,)
+    np.testing.assert_array_equal(
+        tree.predict(X), tree.leaf_values_[tree.apply(X) - 15]
+    )
+
+
+@pytest.mark.parametrize("split", ["axis", "oblique"])
+def test_deterministic(multiclass, split):
+    X, y = multiclass
+    params = dict(max_depth=3, split=split, max_iter=3, n_init=2, random_state=7)
+    a = TAOTreeClassifier(**params).fit(X, y)
+    b = TAOTreeClassifier(**params).fit(X, y)
+    np.testing.assert_array_equal(a.inner_weights_, b.inner_weights_)
+    np.testing.assert_array_equal(a.inner_bias_, b.inner_bias_)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_min_samples_leaf_respected(multiclass):
+    X, y = multiclass
+    tree = TAOTreeClassifier(max_depth=5, min_samples_leaf=20, random_state=0)
+    counts = np.bincount(tree.fit(X, y).apply(X) - 31, minlength=32)
+    assert counts.sum() == len(X)
+    assert ((counts == 0) | (counts >= 20)).all()
+
+
+def test_sample_weight_matches_repeated_rows(multiclass):
+    X, y = multiclass
+    X, y = X[:300], y[:300]
+    reps = np.random.default_rng(0).integers(0, 3, size=len(X))
+    weighted = TAOTreeClassifier(max_depth=3, random_state=0).fit(
+        X, y, sample_weight=reps
+    )
+    repeated = TAOTreeClassifier(max_depth=3, random_state=0).fit(
+        np.repeat(X, reps, axis=0), np.repeat(y, reps)
+    )
+    np.testing.assert_array_equal(weighted.predict(X), repeated.predict(X))
+
+
+def test_feature_importances_and_feature_names(multiclass):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(500, 4))
+    y = (X[:, 2] > 0.3).astype(int)
+    frame = pd.DataFrame(X, columns=["a", "b", "signal", "d"])
+    tree = TAOTreeClassifier(max_depth=2, random_state=0).fit(frame, y)
+    assert tree.feature_importances_.sum() == pytest.approx(1.0)
+    assert tree.feature_importances_.argmax() == 2
+    sk = tree.as_sklearn()
+    assert list(sk.feature_names_in_) == ["a", "b", "signal", "d"]
+    assert "signal" in export_graphviz(sk, feature_names=list(sk.feature_names_in_))
+
+
+def test_warm_start_continues_from_fitted_tree(multiclass):
+    X, y = multiclass
+    tree = TAOTreeClassifier(max_depth=4, max_iter=1, random_state=0).fit(X, y)
+    first = tree.score(X, y)
+    tree.set_params(warm_start=True, max_iter=5).fit(X, y)
+    assert tree.history_[0]["fidelity"] == pytest.approx(first)
+    assert tree.score(X, y) >= first
+    with pytest.raises(ValueError, match="warm_start"):
+        tree.set_params(max_depth=3).fit(X, y)
+
+
+class _FittedSoftTree:
+    """A fitted soft tree as soft_tree.py exposes it (heap order, p = P(right))."""
+
+    def __init__(self, rng, depth, n_features, n_classes):
+        n_inner = 2**depth - 1
+        self.inner_weights_ = rng.normal(size=(n_inner, n_features))
+        self.inner_bias_ = rng.normal(size=n_inner)
+        self.beta_ = rng.choice([-2.0, 3.0], size=n_inner)
+        self.leaf_distributions_ = rng.dirichlet(np.ones(n_classes), size=2**depth)
+        self.classes_ = np.arange(n_classes)
+        self.n_features_in_ = n_features
+
+    def max_path_predict(self, X):
+        node = np.zeros(len(X), dtype=int)
+        n_inner = self.inner_weights_.shape[0]
+        while node[0] < n_inner:
+            logits = np.einsum("ij,ij->i", X, self.inner_weights_[node])
+            z = self.beta_[node] * (logits + self.inner_bias_[node])
+            node = 2 * node + 1 + (1 / (1 + np.exp(-z)) > 0.5)
+        return self.leaf_distributions_[node - n_inner].argmax(axis=1)
+
+
+def test_to_hard_tree_matches_max_path_and_refines(multiclass):
+    X, y = multiclass
+    rng = np.random.default_rng(0)
+    soft = _FittedSoftTree(rng, depth=3, n_features=X.shape[1], n_classes=4)
+    hard = to_hard_tree(soft, max_features_per_split=3)
+    assert isinstance(hard, TAOTreeClassifier) and hard.split == "oblique"
+    np.testing.assert_array_equal(hard.predict(X), soft.max_path_predict(X))
+    before = hard.score(X, y)
+    hard.fit(X, y)  # warm_start=True: TAO refines the converted tree
+    # Round 0 is the converted tree with its leaves fit to (X, y); TAO then improves.
+    assert hard.history_[0]["fidelity"] >= before
+    assert hard.score(X, y) > hard.history_[0]["fidelity"]
+
+
+def test_to_hard_tree_of_real_soft_tree(multiclass):
+    soft_tree = pytest.importorskip("interpretkd.soft_tree")
+    X, y = multiclass
+    X, y = X[:400], y[:400]
+    model = soft_tree.SoftDecisionTreeClassifier(
+        max_depth=3, max_epochs=3, beta=4.0, random_state=0
+    ).fit(X, y)
+    hard = to_hard_tree(model)
+    # The hard tree takes the more probable child at every node (greedy max path).
+    proba_right = 1 / (
+        1 + np.exp(-model.beta_ * (X @ model.inner_weights_.T + model.inner_bias_))
+    )
+    node = np.zeros(len(X), dtype=int)
+    for _ in range(3):
+        node = 2 * node + 1 + (proba_right[np.arange(len(X)), node] > 0.5)
+    np.testing.assert_array_equal(hard.apply(X), node)
+    expected = model.classes_[model.leaf_distributions_[node - 7].argmax(axis=1)]
+    np.testing.assert_array_equal(hard.predict(X), expected)
+
+
+def test_to_hard_tree_rejects_unfitted():
+    with pytest.raises(TypeError, match="inner_weights_"):
+        to_hard_tree(object())
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(split="diagonal"), "split must be"),
+        (dict(max_depth=0), "max_depth"),
+        (dict(max_depth=20), "max_depth must be <= 16"),
+        (dict(min_samples_leaf=0), "min_samples_leaf"),
+        (dict(tol=-1.0), "tol"),
+        (dict(max_iter=0), "max_iter"),
+    ],
+)
+def test_bad_parameters(multiclass, params, match):
+    X, y = multiclass
+    with pytest.raises(ValueError, match=match):
+        TAOTreeClassifier(**params).fit(X, y)
+
+
+def test_bad_inputs(multiclass):
+    X, y = multiclass
+    with pytest.raises(ValueError, match="sum to 1"):
+        TAOTreeClassifier().fit(X, np.full((len(X), 4), 0.3))
+    with pytest.raises(ValueError, match="rows"):
+        TAOTreeClassifier().fit(X, np.full((len(X) - 1, 4), 0.25))
+    with pytest.raises(ValueError, match="non-negative"):
+        TAOTreeClassifier().fit(X, y, sample_weight=-np.ones(len(X)))
+    with pytest.raises(TypeError, match="max_features_per_split"):
+        TAOTreeClassifier(split="oblique", max_features_per_split=1.5).fit(X, y)
+    fitted = TAOTreeClassifier(max_depth=2).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(X[:, :3])
