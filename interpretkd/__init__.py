@@ -3,6 +3,14 @@
 from interpretkd._version import __version__
 from interpretkd.augment import ActiveSampler, Munge, NoiseSampler
 from interpretkd.distill import DistilledClassifier, DistilledRegressor
+from interpretkd.explain import ShapComparison, compare_shap
+from interpretkd.export import (
+    export_graphviz,
+    export_json,
+    export_text,
+    prediction_path,
+    to_dict,
+)
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report import DistillationReport, distillation_report
 from interpretkd.soft_tree import SoftDecisionTreeClassifier, SoftDecisionTreeRegressor
@@ -17,13 +25,20 @@ __all__ = [
     "DistillationReport",
     "Munge",
     "NoiseSampler",
+    "ShapComparison",
     "SoftDecisionTreeClassifier",
     "SoftDecisionTreeRegressor",
     "TAOTreeClassifier",
     "TAOTreeRegressor",
     "as_teacher",
+    "compare_shap",
     "distillation_report",
+    "export_graphviz",
+    "export_json",
+    "export_text",
     "fidelity_score",
+    "prediction_path",
     "student_complexity",
+    "to_dict",
     "to_hard_tree",
 ]

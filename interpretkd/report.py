@@ -181,8 +181,12 @@ def _tree_svg(distilled, max_depth) -> tuple[str, str]:
     from interpretkd.export import export_graphviz, export_text
 
     try:
-        rules = export_text(distilled, max_depth=max_depth, top_k=3)
-        graph = export_graphviz(distilled, max_depth=max_depth)
+        # A linear student is one table: show more of its weights than a tree node.
+        student = distilled.student_
+        final = student.steps[-1][1] if hasattr(student, "steps") else student
+        top_k = 10 if hasattr(final, "coef_") else 3
+        rules = export_text(distilled, max_depth=max_depth, top_k=top_k)
+        graph = export_graphviz(distilled, max_depth=max_depth, top_k=top_k)
     except TypeError as exc:  # a student export cannot draw
         return f'<p class="note">{_esc(exc)}</p>', ""
     try:
@@ -293,7 +297,7 @@ def _render_html(
         "<h2>The student</h2>",
         f'<div class="figure">{svg}</div>',
     ]
-    if max_depth is not None:
+    if max_depth is not None and "(...)" in svg:
         parts.append(
             f'<p class="note">Drawn to depth {max_depth}; "(...)" marks a deeper '
             "subtree.</p>"

@@ -1,0 +1,441 @@
+"""Tests of interpretkd.export: Graphviz, text rules, JSON, one sample's path."""
+
+import json
+import re
+import shutil
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from interpretkd.distill import DistilledClassifier
+from interpretkd.export import (
+    export_graphviz,
+    export_json,
+    export_text,
+    prediction_path,
+    to_dict,
+)
+from interpretkd.soft_tree import SoftDecisionTreeClassifier, SoftDecisionTreeRegressor
+
+NAMES = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+CLASSES = ["cat", "dog", "emu"]
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None,
+    reason="Graphviz `dot` binary not installed (apt-get install graphviz)",
+)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=300,
+        n_features=6,
+        n_informative=4,
+        n_redundant=0,
+        n_classes=3,
+        random_state=0,
+    )
+    return pd.DataFrame(X, columns=NAMES), np.asarray(CLASSES)[y]
+
+
+@pytest.fixture(scope="module")
+def hard_tree(data):
+    X, y = data
+    return DecisionTreeClassifier(max_depth=4, random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def soft_tree(data):
+    X, y = data
+    return SoftDecisionTreeClassifier(
+        max_depth=3, max_epochs=15, batch_size=64, learning_rate=0.05, random_state=0
+    ).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def distilled(data):
+    X, y = data
+    teacher = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    student = SoftDecisionTreeClassifier(max_depth=2, max_epochs=5, random_state=0)
+    return DistilledClassifier(teacher, student, random_state=0).fit(X, y)
+
+
+def _svg(graph) -> ET.Element:
+    root = ET.fromstring(graph.pipe(format="svg"))
+    assert root.tag.endswith("svg")
+    return root
+
+
+def _svg_text(root: ET.Element) -> str:
+    return " ".join(t for el in root.iter() for t in [el.text] if t)
+
+
+def _highlighted(source: str) -> set[int]:
+    return {
+        int(m.group(1))
+        for m in re.finditer(r"^n(\d+) \[.*class=\"highlight\"", source, re.M)
+    }
+
+
+def _top_names(soft, k=3) -> set[str]:
+    """Features a drawing of ``soft`` must show: each node's ``k`` largest |w|."""
+    return {NAMES[i] for w in soft.inner_weights_ for i in np.argsort(-abs(w))[:k]}
+
+
+def _drawn(source: str) -> set[int]:
+    return {int(m.group(1)) for m in re.finditer(r"^n(\d+) \[", source, re.M)}
+
+
+# -- pictures --------------------------------------------------------------------------
+
+
+@needs_dot
+@pytest.mark.parametrize("which", ["hard_tree", "soft_tree"])
+def test_dot_renders_to_svg_naming_features_and_classes(which, request):
+    model = request.getfixturevalue(which)
+    root = _svg(export_graphviz(model))
+    text = _svg_text(root)
+    used = (
+        {NAMES[f] for f in model.tree_.feature if f >= 0}
+        if which == "hard_tree"
+        else _top_names(model)
+    )
+    for name in used:
+        assert name in text
+    assert any(c in text for c in CLASSES)
+
+
+@needs_dot
+def test_distiller_is_drawn_with_its_own_feature_and_class_names(distilled, data):
+    # The soft student was fitted on soft targets: its own classes_ are 0..2.
+    assert list(distilled.student_.classes_) == [0, 1, 2]
+    graph = export_graphviz(distilled, highlight=data[0].iloc[0])
+    text = _svg_text(_svg(graph))
+    assert "cat" in text
+    assert all(name in text for name in _top_names(distilled.student_))
+    assert export_text(distilled) == export_text(
+        distilled.student_, feature_names=NAMES, class_names=CLASSES
+    )
+
+
+def test_soft_tree_top_k_lists_largest_weights_with_their_signs(soft_tree):
+    top_k = 3
+    source = export_graphviz(soft_tree, top_k=top_k).source
+    weights = soft_tree.inner_weights_
+    for node in range(weights.shape[0]):
+        line = re.search(rf"^n{node} \[(.*)$", source, re.M).group(1)
+        shown = re.findall(r">(\+|&minus;)([0-9.]+)</FONT> (\w+)</TD>", line)
+        expected = np.argsort(-np.abs(weights[node]), kind="stable")[:top_k]
+        assert [name for _, _, name in shown] == [NAMES[i] for i in expected]
+        for (sign, magnitude, _), i in zip(shown, expected):
+            assert (sign == "+") == (weights[node, i] > 0)
+            assert float(magnitude) == pytest.approx(abs(weights[node, i]), abs=1e-3)
+        assert f"{weights.shape[1] - top_k} more" in line
+
+
+def test_highlighted_path_equals_decision_path(hard_tree, soft_tree, data):
+    X = data[0]
+    for model in (hard_tree, soft_tree):
+        for i in range(0, 300, 37):
+            expected = model.decision_path(X.iloc[[i]]).indices.tolist()
+            path = prediction_path(model, X.iloc[i])
+            assert sorted(path.nodes) == sorted(expected)
+            graph = export_graphviz(model, highlight=X.iloc[i].to_numpy())
+            assert _highlighted(graph.source) == set(expected)
+            assert path.prediction == model.predict(X.iloc[[i]])[0]
+
+
+@pytest.mark.parametrize("split", ["axis", "oblique"])
+def test_tao_trees_are_drawn_and_routed_as_they_predict(split, data):
+    from interpretkd.tao import TAOTreeClassifier
+
+    X, y = data
+    tao = TAOTreeClassifier(max_depth=3, split=split, random_state=0).fit(X, y)
+    # Axis-aligned TAO trees are drawn as the scikit-learn tree they convert to.
+    routed = tao.as_sklearn() if split == "axis" else tao
+    for i in range(0, 300, 50):
+        path = prediction_path(tao, X.iloc[i])
+        assert path.nodes == sorted(routed.decision_path(X.iloc[[i]]).indices)
+        assert path.prediction == tao.predict(X.iloc[[i]])[0]
+    text = export_text(tao, style="rules", precision=17)
+    np.testing.assert_array_equal(_evaluate_rules(text, X), tao.predict(X))
+    source = export_graphviz(tao, highlight=X.iloc[0]).source
+    assert ('label="yes"' in source) == (split == "axis")
+
+
+def test_soft_path_probability_is_the_leaf_probability(soft_tree, data):
+    X = data[0]
+    proba = soft_tree.path_probability(X.iloc[:20])
+    leaves = soft_tree.apply(X.iloc[:20])
+    first_leaf = 2**soft_tree.max_depth - 1
+    for i in range(20):
+        path = prediction_path(soft_tree, X.iloc[i])
+        assert path.leaf == first_leaf + leaves[i]
+        assert path.path_probability == pytest.approx(proba[i, leaves[i]], rel=1e-6)
+        assert all(0 < s["probability"] < 1 for s in path.steps)
+    assert "p=" in export_graphviz(soft_tree, highlight=X.iloc[0]).source
+
+
+def test_max_depth_cut_keeps_the_highlighted_path(data):
+    X, y = data
+    deep = DecisionTreeClassifier(random_state=0).fit(X, y)
+    assert deep.get_depth() > 6
+    row = X.iloc[[5]]
+    path = set(deep.decision_path(row).indices)
+    source = export_graphviz(deep, max_depth=2, highlight=row).source
+    drawn = _drawn(source)
+    t = deep.tree_
+    depth = np.zeros(t.node_count, dtype=int)
+    for node in range(t.node_count):
+        if t.children_left[node] >= 0:
+            depth[t.children_left[node]] = depth[t.children_right[node]] = (
+                depth[node] + 1
+            )
+    assert path <= drawn
+    assert "(...)" in source
+    labelled = {int(n) for n in re.findall(r"^n(\d+) \[label=<", source, re.M)}
+    # Off the path, nothing deeper than 2 is drawn in full; deeper are "(...)" stubs.
+    assert all(depth[n] <= 2 for n in labelled - path)
+    assert len(drawn) < t.node_count / 2
+
+
+def test_min_share_prunes_near_empty_soft_branches(soft_tree):
+    share = soft_tree.node_sample_share_
+    cut = float(np.sort(share)[len(share) // 2])
+    source = export_graphviz(soft_tree, min_share=cut).source
+    labelled = {
+        int(m.group(1)) for m in re.finditer(r"^n(\d+) \[label=<", source, re.M)
+    }
+    for node in range(1, len(share)):
+        parent_drawn = (node - 1) // 2 in labelled
+        if share[node] < cut and parent_drawn:
+            assert node not in labelled
+        if share[node] >= cut and parent_drawn:
+            assert node in labelled
+
+
+@needs_dot
+def test_large_tree_stays_small_when_cut(data):
+    X, y = data
+    deep = DecisionTreeClassifier(random_state=0).fit(X, y)
+    full = export_graphviz(deep).pipe(format="svg")
+    cut = export_graphviz(deep, max_depth=3).pipe(format="svg")
+    assert len(cut) < len(full) / 2
+
+
+@needs_dot
+def test_image_shape_draws_each_filter_as_a_grid(data):
+    X, y = data
+    X16 = np.hstack([X.to_numpy(), X.to_numpy()[:, :4] ** 2, X.to_numpy()[:, :6]])
+    tree = SoftDecisionTreeClassifier(max_depth=2, max_epochs=3, random_state=0)
+    tree.fit(X16, y)
+    graph = export_graphviz(tree, image_shape=(4, 4), top_k=0)
+    for node in range(3):
+        line = re.search(rf"^n{node} \[(.*)$", graph.source, re.M).group(1)
+        assert line.count("BGCOLOR=") == 16
+    _svg(graph)
+    with pytest.raises(ValueError, match="image_shape"):
+        export_graphviz(tree, image_shape=(3, 4))
+
+
+@needs_dot
+def test_pipeline_is_drawn_through_its_transformers(data):
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), DecisionTreeClassifier(max_depth=3))
+    pipe.fit(X, y)
+    row = X.iloc[[11]]
+    graph = export_graphviz(pipe, highlight=row)
+    expected = pipe[-1].decision_path(pipe[0].transform(row)).indices
+    assert _highlighted(graph.source) == set(expected)
+    text = _svg_text(_svg(graph))
+    assert all(NAMES[f] in text for f in pipe[-1].tree_.feature if f >= 0)
+
+
+@needs_dot
+def test_linear_student_is_one_table_of_weights(data):
+    X, y = data
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    graph = export_graphviz(model, top_k=None, highlight=X.iloc[0])
+    text = _svg_text(_svg(graph))
+    for name in NAMES + CLASSES:
+        assert name in text
+    # The score row is the model's decision function.
+    scores = model.decision_function(X.iloc[[0]])[0]
+    for s in scores:
+        assert np.format_float_positional(s, precision=3, trim="-") in graph.source
+
+
+# -- text rules ------------------------------------------------------------------------
+
+
+def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
+    """Evaluate ``style="rules"`` output on X: the class of the one rule that holds."""
+    out = np.full(len(X), None, dtype=object)
+    cond_re = re.compile(r"^(.*) (<=|>) (\S+)$")
+    for line in text.strip().splitlines():
+        m = re.match(r"^if (.*) then class: (\S+) \(", line)
+        assert m, line
+        holds = np.ones(len(X), dtype=bool)
+        for cond in m.group(1).split(" and "):
+            lhs, op, rhs = cond_re.match(cond).groups()
+            value = np.zeros(len(X))
+            terms = re.findall(
+                r"([+-]?) ?(\d[0-9.]*) \* (\w+)|([+-]) (\d[0-9.]*)$", lhs
+            )
+            if terms and any(t[2] for t in terms):
+                for sign, coef, name, bsign, bias in terms:
+                    if name:
+                        value += (-1 if sign == "-" else 1) * float(coef) * X[name]
+                    else:
+                        value += (-1 if bsign == "-" else 1) * float(bias)
+            else:
+                value = X[lhs].to_numpy()
+            holds &= value <= float(rhs) if op == "<=" else value > float(rhs)
+        assert not np.any(holds & (out != None))  # noqa: E711 - rules are exclusive
+        out[holds] = m.group(2)
+    assert not np.any(out == None)  # noqa: E711 - every sample meets a rule
+    return out
+
+
+def test_text_rules_reproduce_hard_tree_predictions(hard_tree, data):
+    X = data[0]
+    text = export_text(hard_tree, style="rules", precision=17)
+    assert len(text.strip().splitlines()) == hard_tree.get_n_leaves()
+    np.testing.assert_array_equal(_evaluate_rules(text, X), hard_tree.predict(X))
+
+
+def test_text_rules_of_soft_tree_follow_the_likelier_branch(soft_tree, data):
+    X = data[0]
+    text = export_text(soft_tree, style="rules", precision=17)
+    ruled = _evaluate_rules(text, X)
+    # Independent greedy routing: at every node, the branch of probability > 1/2.
+    W, b = soft_tree.inner_weights_, soft_tree.inner_bias_
+    node = np.zeros(len(X), dtype=int)
+    for _ in range(soft_tree.max_depth):
+        right = (X.to_numpy() @ W.T + b)[np.arange(len(X)), node] > 0
+        node = 2 * node + 1 + right
+    leaf = node - (2**soft_tree.max_depth - 1)
+    dist = soft_tree.leaf_distributions_[leaf]
+    np.testing.assert_array_equal(ruled, soft_tree.classes_[dist.argmax(1)])
+    # ...which is the tree's max-path prediction on nearly every sample.
+    assert np.mean(ruled == soft_tree.predict(X)) > 0.9
+
+
+def test_tree_style_text_lists_samples_and_probability(hard_tree):
+    text = export_text(hard_tree)
+    assert text.startswith("if ")
+    assert "else:" in text and "samples=" in text and "p=" in text
+    leaves = [line for line in text.splitlines() if "then class" in line]
+    assert len(leaves) == hard_tree.get_n_leaves()
+    cut = export_text(hard_tree, max_depth=1)
+    assert "..." in cut and "then class" not in cut
+
+
+def test_regressors_text_gives_leaf_values():
+    X, y = make_regression(n_samples=120, n_features=3, random_state=0)
+    tree = DecisionTreeRegressor(max_depth=2, random_state=0).fit(X, y)
+    values = re.findall(r"value: (\S+) \(", export_text(tree))
+    leaf_values = tree.tree_.value[tree.tree_.children_left < 0, 0, 0]
+    np.testing.assert_allclose(np.float64(values), leaf_values, atol=1e-3)
+    soft = SoftDecisionTreeRegressor(max_depth=2, max_epochs=3, random_state=0)
+    soft.fit(X, y)
+    values = re.findall(r"value: (\S+)", export_text(soft))
+    np.testing.assert_allclose(np.float64(values), soft.leaf_values_, atol=1e-3)
+    assert "value" in export_graphviz(soft, highlight=X[0]).source
+
+
+def test_linear_text_is_its_decision_function(data):
+    X, y = data
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    text = export_text(model, precision=17)
+    for k, line in enumerate(text.splitlines()[:3]):
+        rhs = line.split(" = ", 1)[1]
+        terms = re.findall(r"([+-]?) ?(\d[0-9.]*)(?: \* (\w+))?", rhs)
+        score = sum(
+            (-1 if s == "-" else 1) * float(c) * (X[n] if n else 1.0)
+            for s, c, n in terms
+        )
+        np.testing.assert_allclose(score, model.decision_function(X)[:, k])
+
+
+# -- JSON ------------------------------------------------------------------------------
+
+
+def test_json_describes_the_tree_exactly(hard_tree, soft_tree, data):
+    X = data[0].to_numpy()
+    tree = json.loads(export_json(hard_tree))
+    assert tree["kind"] == "axis" and tree["feature_names"] == NAMES
+    nodes = {n["id"]: n for n in tree["nodes"]}
+    predicted = []
+    for x in X:
+        node = nodes[0]
+        while node["left"] is not None:
+            go_left = x[node["feature"]] <= node["threshold"]
+            node = nodes[node["left"] if go_left else node["right"]]
+        predicted.append(tree["class_names"][int(np.argmax(node["value"]))])
+    np.testing.assert_array_equal(predicted, hard_tree.predict(data[0]))
+
+    soft = to_dict(soft_tree)
+    assert soft["kind"] == "oblique" and soft["soft"]
+    inner = [n for n in soft["nodes"] if n["left"] is not None]
+    np.testing.assert_allclose([n["weights"] for n in inner], soft_tree.inner_weights_)
+    leaves = [n["value"] for n in soft["nodes"] if n["left"] is None]
+    np.testing.assert_allclose(leaves, soft_tree.leaf_distributions_)
+    json.dumps(soft)
+
+
+# -- errors ----------------------------------------------------------------------------
+
+
+def test_clear_errors(hard_tree, data):
+    X, y = data
+    with pytest.raises(NotFittedError):
+        export_graphviz(DecisionTreeClassifier())
+    with pytest.raises(TypeError, match="estimators_"):
+        export_graphviz(RandomForestClassifier(n_estimators=2).fit(X, y))
+    with pytest.raises(ValueError, match="feature_names has 2 entries"):
+        export_text(hard_tree, feature_names=["a", "b"])
+    with pytest.raises(ValueError, match="class_names has 1"):
+        export_graphviz(hard_tree, class_names=["a"])
+    with pytest.raises(ValueError, match="one sample"):
+        export_graphviz(hard_tree, highlight=X.iloc[:2])
+    with pytest.raises(ValueError, match="has 3 features"):
+        prediction_path(hard_tree, [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="max_depth"):
+        export_graphviz(hard_tree, max_depth=-1)
+    with pytest.raises(ValueError, match="style"):
+        export_text(hard_tree, style="yaml")
+    with pytest.raises(TypeError, match="no decision path"):
+        prediction_path(LogisticRegression().fit(X, y), X.iloc[0])
+
+
+# -- HTML report ---------------------------------------------------------------------
+
+
+@needs_dot
+def test_report_html_holds_the_tree_picture_and_agreement_table(distilled, data):
+    from interpretkd.report import distillation_report
+
+    X, y = data
+    report = distillation_report(distilled, X, y)
+    page = report.to_html(shap=False)
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    svg = page[page.index("<svg") : page.index("</svg>") + 6]
+    ET.fromstring(svg)  # the inline picture is well-formed SVG
+    assert all(name in svg for name in _top_names(distilled.student_))
+    # Teacher-versus-student table: its diagonal adds up to the fidelity.
+    diagonal = [int(v) for v in re.findall(r"<td class=agree>(\d+)</td>", page)]
+    assert len(diagonal) == len(CLASSES)
+    assert sum(diagonal) == round(report["fidelity"] * len(X))
+    assert "<script" not in page and "http://" not in page.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    ).replace('xmlns:xlink="http://www.w3.org/1999/xlink"', "")
