@@ -12,7 +12,6 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,explain,lightgbm]'
 	touch $(STAMP)
 
@@ -27,7 +26,7 @@ demo: $(STAMP) dot
 test: $(STAMP) dot
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -q -n 2
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -11,6 +11,7 @@ from interpretkd.export import (
     prediction_path,
     to_dict,
 )
+from interpretkd.io import load, load_teacher, save
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report import DistillationReport, distillation_report
 from interpretkd.soft_tree import SoftDecisionTreeClassifier, SoftDecisionTreeRegressor
@@ -20,9 +21,9 @@ from interpretkd.teachers import as_teacher
 __all__ = [
     "__version__",
     "ActiveSampler",
+    "DistillationReport",
     "DistilledClassifier",
     "DistilledRegressor",
-    "DistillationReport",
     "Munge",
     "NoiseSampler",
     "ShapComparison",
@@ -37,7 +38,10 @@ __all__ = [
     "export_json",
     "export_text",
     "fidelity_score",
+    "load",
+    "load_teacher",
     "prediction_path",
+    "save",
     "student_complexity",
     "to_dict",
     "to_hard_tree",
