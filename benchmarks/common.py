@@ -52,7 +52,7 @@ def fit_xgb_teacher(name, X, y, *, n_trees=300, max_depth=6, seed=0):
         max_depth=max_depth,
         learning_rate=0.1,
         tree_method="hist",
-        n_jobs=2,
+        n_jobs=1,
         random_state=seed,
     )
     if path.exists():
