@@ -68,9 +68,13 @@ def markdown_table(frame: pd.DataFrame, floatfmt: str = ".2f") -> str:
     frame = frame.reset_index()
     header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
     rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    floats = [pd.api.types.is_float_dtype(t) for t in frame.dtypes]
 
-    def cell(v):
-        return format(v, floatfmt) if isinstance(v, float) else str(v)
+    def cell(v, is_float):
+        return format(v, floatfmt) if is_float else str(v)
 
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.to_numpy()]
+    body = [
+        "| " + " | ".join(cell(v, f) for v, f in zip(row, floats)) + " |"
+        for row in frame.itertuples(index=False)
+    ]
     return "\n".join([header, rule, *body])
