@@ -309,6 +309,7 @@ def run_distill(
         augment=None if augment == "none" else augment,
         n_synthetic=n_synthetic,
         random_state=random_state,
+        verbose=int(not quiet),
     )
     if task == "classification":
         distilled = DistilledClassifier(temperature=temperature, **common)

@@ -18,6 +18,8 @@ protocol*):
 from __future__ import annotations
 
 import numbers
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -338,6 +340,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
 
             for chunk in iter_chunks(X_unlabeled, chunk_size=self._chunk_size()):
                 Xs = self._check_extra(chunk, "X_unlabeled")
+                self._say(f"labeling {Xs.shape[0]} unlabeled rows with the teacher")
                 parts.append((Xs, label(self._teacher_input(chunk, Xs), Xs)))
         if self.augment is None:
             return parts
@@ -349,6 +352,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         n_new = resolve_n_synthetic(self.n_synthetic, n_labeled)
         if n_new == 0:
             return parts
+        self._say(f"generating {n_new} synthetic rows ({type(augmenter).__name__})")
         if callable(getattr(augmenter, "run", None)):
             # Active samplers refit the student as they go: they get the teacher
             # and a way to fit the student, and return labeled rows.
@@ -412,9 +416,13 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         )
         y = self._check_y(y)
         X_teacher = self._teacher_input(X_user, Xs)
+        if self.teacher is None or not _is_fitted(self.teacher):
+            self._say(f"fitting the teacher on {Xs.shape[0]} rows")
         self.teacher_ = self._fit_teacher(X_teacher, y, sample_weight, seed)
         teacher = self._adapt_teacher(self.teacher_, y)
+        teacher.progress = bool(self.verbose)
         self._teacher = teacher
+        self._say(f"labeling {Xs.shape[0]} training rows with the teacher")
         T = labeled_fn(teacher, X_teacher, Xs, y)
         parts = [(Xs, T)]
         extra = self._extra_rows(
@@ -431,8 +439,23 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             n_extra = X_all.shape[0] - Xs.shape[0]
             sample_weight = np.concatenate([sample_weight, np.ones(n_extra)])
         self.n_distill_samples_ = X_all.shape[0]
+        self._say(f"fitting the student on {X_all.shape[0]} rows")
         self.student_ = self._fit_student_on(X_all, T_all, sample_weight, seed)
+        self._say("done")
         return self
+
+    def _say(self, message: str) -> None:
+        """Print a progress line to stderr when ``verbose`` is set."""
+        if not self.verbose:
+            return
+        if not hasattr(self, "_t0") or message.startswith("fitting the teacher"):
+            self._t0 = time.perf_counter()
+        elapsed = time.perf_counter() - self._t0
+        print(
+            f"[{type(self).__name__}] {elapsed:7.1f}s  {message}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def _validate_common_params(self):
         if not isinstance(self.teacher_batch_size, numbers.Integral) or (
@@ -502,6 +525,10 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         Rows per query of the teacher, and per chunk of ``X_unlabeled``.
     random_state : int, RandomState instance or None, default=None
         Seeds the default teacher and student, the augmenters and the student.
+    verbose : int, default=0
+        When > 0, print each step (teacher fit, labeling, synthetic rows, student
+        fit) with the time elapsed to stderr, and show a progress bar while the
+        teacher labels more than ``teacher_batch_size`` rows.
 
     Attributes
     ----------
@@ -546,6 +573,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         expansion_threshold=1e-3,
         teacher_batch_size=65536,
         random_state=None,
+        verbose=0,
     ):
         self.teacher = teacher
         self.student = student
@@ -557,6 +585,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.expansion_threshold = expansion_threshold
         self.teacher_batch_size = teacher_batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _check_y(self, y):
         check_classification_targets(y)
@@ -706,7 +735,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
     alpha : float, default=0.0
         Weight of ``y`` in the labeled rows' targets:
         ``(1 - alpha) * teacher + alpha * y``.
-    augment, n_synthetic, teacher_batch_size, random_state
+    augment, n_synthetic, teacher_batch_size, random_state, verbose
         As in :class:`DistilledClassifier`.
 
     Attributes
@@ -729,6 +758,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         n_synthetic=1.0,
         teacher_batch_size=65536,
         random_state=None,
+        verbose=0,
     ):
         self.teacher = teacher
         self.student = student
@@ -737,6 +767,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         self.n_synthetic = n_synthetic
         self.teacher_batch_size = teacher_batch_size
         self.random_state = random_state
+        self.verbose = verbose
 
     def _check_y(self, y):
         y = np.asarray(y)

@@ -99,13 +99,21 @@ class Teacher:
         raise NotImplementedError
 
     # --- public interface -------------------------------------------------------
+    #: Show a progress bar while querying more than one batch.
+    progress: bool = False
+
     def _batched(self, fn, X) -> np.ndarray:
         n = _n_rows(X)
         if n <= self.batch_size:
             return np.asarray(fn(X), dtype=np.float64)
+        starts = range(0, n, self.batch_size)
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="teacher", unit="batch", leave=False)
         parts = [
             np.asarray(fn(_take_rows(X, i, i + self.batch_size)), dtype=np.float64)
-            for i in range(0, n, self.batch_size)
+            for i in starts
         ]
         return np.concatenate(parts, axis=0)
 

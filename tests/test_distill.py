@@ -293,3 +293,25 @@ def test_user_augmenter_object_is_used_as_is(data, xgb_teacher):
         xgb_teacher, augment=Jitter(), n_synthetic=50, random_state=0
     ).fit(X, y)
     assert model.n_distill_samples_ == len(X) + 50
+
+
+def test_verbose_reports_each_step_and_default_is_quiet(data, xgb_teacher, capsys):
+    X, y = data
+    DistilledClassifier(xgb_teacher, DecisionTreeClassifier(max_depth=2)).fit(X, y)
+    assert capsys.readouterr().err == ""
+    DistilledClassifier(
+        xgb_teacher,
+        DecisionTreeClassifier(max_depth=2),
+        augment="munge",
+        n_synthetic=10,
+        teacher_batch_size=64,
+        verbose=1,
+    ).fit(X, y, X_unlabeled=X[:50])
+    err = capsys.readouterr().err
+    for step in (
+        "labeling 400 training rows",
+        "labeling 50 unlabeled rows",
+        "generating 10 synthetic rows (Munge)",
+        "fitting the student on 460 rows",
+    ):
+        assert step in err
