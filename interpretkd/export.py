@@ -79,6 +79,11 @@ class _ModelView:
     bias: np.ndarray | None = None
     beta: np.ndarray | None = None
     soft: bool = False
+    # Spread of each feature in the training data (the estimator's
+    # ``feature_scale_``): oblique terms are ranked by |w| * scale, the change in
+    # the split's score over one typical step of the feature, so a feature that
+    # barely varies cannot top the list with a huge raw weight.
+    feature_scale: np.ndarray | None = None
     # Linear models.
     coef: np.ndarray | None = None  # (n_outputs, n_features)
     intercept: np.ndarray | None = None
@@ -325,7 +330,16 @@ def _oblique_view(est) -> _ModelView:
         bias=full_bias,
         beta=full_beta,
         soft=hasattr(est, "path_probability") or hasattr(est, "beta_"),
+        feature_scale=_feature_scale(est, n_features),
     )
+
+
+def _feature_scale(est, n_features: int) -> np.ndarray | None:
+    scale = getattr(est, "feature_scale_", None)
+    if scale is None:
+        return None
+    scale = np.asarray(scale, dtype=np.float64)
+    return scale if scale.shape == (n_features,) else None
 
 
 def _linear_view(est) -> _ModelView:
@@ -644,15 +658,21 @@ def _check_share(min_share, view: _ModelView) -> float:
     return float(min_share)
 
 
-def _top_terms(w: np.ndarray, top_k: int | None) -> np.ndarray:
-    """Indices of the non-zero weights, largest ``|w|`` first, at most ``top_k``."""
+def _top_terms(
+    w: np.ndarray, top_k: int | None, scale: np.ndarray | None = None
+) -> np.ndarray:
+    """Indices of the non-zero weights, largest ``|w| * scale`` first, at most
+    ``top_k`` (``scale`` is one per feature; None ranks by ``|w|``)."""
     nonzero = np.flatnonzero(w)
-    order = nonzero[np.argsort(-np.abs(w[nonzero]), kind="stable")]
+    strength = np.abs(w[nonzero])
+    if scale is not None:
+        strength = strength * scale[nonzero]
+    order = nonzero[np.argsort(-strength, kind="stable")]
     return order if top_k is None else order[:top_k]
 
 
-def _linear_text(view, w, b, precision, top_k, sep=" * ") -> str:
-    terms = _top_terms(w, top_k)
+def _linear_text(view, w, b, precision, top_k, sep=" * ", scale=None) -> str:
+    terms = _top_terms(w, top_k, scale)
     parts = []
     for i in terms:
         sign = "-" if w[i] < 0 else "+"
@@ -809,7 +829,7 @@ def _inner_rows(view, node, precision, top_k) -> list[str]:
         threshold = _num(view.threshold[node], precision)
         return [f"{_esc(view.feature_names[f])} &le; {threshold}"]
     w = view.weights[node]
-    terms = _top_terms(w, top_k)
+    terms = _top_terms(w, top_k, view.feature_scale)
     head = f"node {node}"
     if not np.any(w):  # a pruned split: the bias alone decides
         side = "right" if view.bias[node] * view.beta[node] > 0 else "left"
@@ -873,8 +893,10 @@ def export_graphviz(
         Draw nodes down to this depth only; deeper subtrees become a ``(...)`` stub.
         The path of ``highlight`` is always drawn in full.
     top_k : int or None, default=3
-        Terms shown per oblique split (or linear model), largest ``|weight|`` first;
-        None shows every non-zero term.
+        Terms shown per oblique split (or linear model), largest ``|weight|`` first
+        — for estimators with ``feature_scale_`` (soft trees), largest
+        ``|weight| * feature_scale_``, so a feature that barely varies cannot top
+        the list with a huge raw weight; None shows every non-zero term.
     highlight : array-like of shape (n_features,), default=None
         One sample whose path is drawn in red, with the probability of each step
         (soft trees follow the max-path, as ``apply`` does). For a linear student the
@@ -1142,7 +1164,8 @@ def _condition(view, node, go_left, precision, top_k) -> str:
     if view.beta[node] < 0:  # right when beta * score > 0, i.e. score < 0
         w, b = -w, -b
     op = "<=" if go_left else ">"
-    return f"{_linear_text(view, w, b, precision, top_k)} {op} 0"
+    text = _linear_text(view, w, b, precision, top_k, scale=view.feature_scale)
+    return f"{text} {op} 0"
 
 
 def export_text(
@@ -1168,7 +1191,8 @@ def export_text(
     max_depth : int, default=None
         Write rules down to this depth only; deeper subtrees become ``...``.
     top_k : int or None, default=None
-        Terms written per oblique split, largest ``|weight|`` first. None writes every
+        Terms written per oblique split, largest ``|weight|`` (times
+        ``feature_scale_`` where the estimator has it) first. None writes every
         non-zero term, so the rules decide exactly as the tree's max-path does.
     precision : int, default=3
         Digits after the decimal point.

@@ -86,9 +86,15 @@ def _highlighted(source: str) -> set[int]:
     }
 
 
+def _strength(soft) -> np.ndarray:
+    """|w| * feature scale: how far one typical step of a feature moves a split."""
+    scale = getattr(soft, "feature_scale_", np.ones(soft.inner_weights_.shape[1]))
+    return np.abs(soft.inner_weights_) * scale
+
+
 def _top_names(soft, k=3) -> set[str]:
-    """Features a drawing of ``soft`` must show: each node's ``k`` largest |w|."""
-    return {NAMES[i] for w in soft.inner_weights_ for i in np.argsort(-abs(w))[:k]}
+    """Features a drawing of ``soft`` must show: each node's ``k`` strongest."""
+    return {NAMES[i] for s in _strength(soft) for i in np.argsort(-s)[:k]}
 
 
 def _drawn(source: str) -> set[int]:
@@ -127,14 +133,14 @@ def test_distiller_is_drawn_with_its_own_feature_and_class_names(distilled, data
     )
 
 
-def test_soft_tree_top_k_lists_largest_weights_with_their_signs(soft_tree):
+def test_soft_tree_top_k_lists_strongest_weights_with_their_signs(soft_tree):
     top_k = 3
     source = export_graphviz(soft_tree, top_k=top_k).source
     weights = soft_tree.inner_weights_
     for node in range(weights.shape[0]):
         line = re.search(rf"^n{node} \[(.*)$", source, re.M).group(1)
         shown = re.findall(r">(\+|&minus;)([0-9.]+)</FONT> (\w+)</TD>", line)
-        expected = np.argsort(-np.abs(weights[node]), kind="stable")[:top_k]
+        expected = np.argsort(-_strength(soft_tree)[node], kind="stable")[:top_k]
         assert [name for _, _, name in shown] == [NAMES[i] for i in expected]
         for (sign, magnitude, _), i in zip(shown, expected):
             assert (sign == "+") == (weights[node, i] > 0)
