@@ -282,10 +282,20 @@ class _Trainer:
     def balance_penalty(self, mass):
         """Penalty from the weighted path mass of every node, shape (n_nodes,)."""
         torch = self.torch
-        num = self.decay * self.alpha_num + mass[self.right]
-        den = self.decay * self.alpha_den + mass[: len(self.inner)]
-        alpha = (num / den.clamp_min(1e-12)).clamp(_ALPHA_EPS, 1 - _ALPHA_EPS)
-        self.alpha_num, self.alpha_den = num.detach(), den.detach()
+        right, parent = mass[self.right], mass[: len(self.inner)]
+        # alpha of this batch. The paper smooths alpha with a running average whose
+        # window grows as 2**depth; differentiating that running ratio shrinks a deep
+        # node's gradient by its window (almost no penalty below the top levels), and
+        # using the running value with this batch's gradient was also worse: on
+        # Fashion-MNIST depth 8 (20k images, 15 epochs) 84.3% max-path with this batch's
+        # alpha against 79.5% and 82.0% with the two running-average forms.
+        if self.est.penalty_average == "running":
+            # The paper's form: running sums over a window of 2**depth batches,
+            # this batch's terms carrying the gradient.
+            right = self.decay * self.alpha_num + right
+            parent = self.decay * self.alpha_den + parent
+        self.alpha_num, self.alpha_den = right.detach(), parent.detach()
+        alpha = (right / parent.clamp_min(1e-12)).clamp(_ALPHA_EPS, 1 - _ALPHA_EPS)
         log_both = torch.log(alpha) + torch.log1p(-alpha)
         return -(self.penalty_scale * 0.5 * log_both).sum()
 
@@ -337,7 +347,18 @@ class _Trainer:
 
             progress = tqdm(epochs, desc=type(est).__name__, unit="epoch")
             epochs = progress
-        for _ in epochs:
+        schedule = est.learning_rate_schedule
+        if schedule == "auto":
+            schedule = "cosine" if est._is_classifier else "constant"
+        cosine = schedule == "cosine" and n_epochs > 1
+        for epoch in epochs:
+            if cosine:
+                # Cosine decay from learning_rate towards 0 over this call's epochs.
+                lr = (
+                    est.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / n_epochs))
+                )
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
             order = torch.randperm(n, generator=gen).to(self.device)
             total, weight_total = 0.0, 0.0
             for start in range(0, n, batch_size):
@@ -397,8 +418,10 @@ class _BaseSoftDecisionTree(BaseEstimator):
         beta: float = 1.0,
         learn_beta: bool = False,
         penalty: float = 0.1,
-        learning_rate: float = 0.01,
-        batch_size: int = 256,
+        penalty_average: str = "batch",
+        learning_rate: float = 0.003,
+        learning_rate_schedule: str = "auto",
+        batch_size: int = 128,
         max_epochs: int = 100,
         validation_fraction: float | None = None,
         n_iter_no_change: int | None = 10,
@@ -413,7 +436,9 @@ class _BaseSoftDecisionTree(BaseEstimator):
         self.beta = beta
         self.learn_beta = learn_beta
         self.penalty = penalty
+        self.penalty_average = penalty_average
         self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.validation_fraction = validation_fraction
@@ -446,6 +471,11 @@ class _BaseSoftDecisionTree(BaseEstimator):
                 raise TypeError(f"{name} must be a number >= 0, got {value!r}.")
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+        if self.penalty_average not in ("batch", "running"):
+            raise ValueError(
+                "penalty_average must be 'batch' (each batch's alpha) or 'running' "
+                f"(the paper's running average), got {self.penalty_average!r}."
+            )
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.max_epochs, "max_epochs")
         if self.n_iter_no_change is not None:
@@ -462,6 +492,13 @@ class _BaseSoftDecisionTree(BaseEstimator):
                     "validation_fraction must be in (0, 1) (e.g. 0.1 holds out 10% of "
                     f"the data for early stopping) or None; got {vf!r}."
                 )
+        if self.learning_rate_schedule not in ("auto", "constant", "cosine"):
+            raise ValueError(
+                "learning_rate_schedule must be 'cosine' (decay from learning_rate to "
+                "0 over max_epochs), 'constant' or 'auto' (cosine for the classifier, "
+                "constant for the regressor); got "
+                f"{self.learning_rate_schedule!r}."
+            )
         if self.prediction not in ("max_path", "mixture"):
             raise ValueError(
                 "prediction must be 'max_path' (the leaf of greatest path probability) "
@@ -499,7 +536,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
             scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=w))
             scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
             self._x_mean, self._x_scale = mean, scale
-        Xs = (X - self._x_mean) / self._x_scale
+        Xs = ((X - self._x_mean) / self._x_scale).astype(X.dtype, copy=False)
         T = self._transform_targets(T, w, fit_scaler=not resume)
 
         X_val = T_val = w_val = None
@@ -740,11 +777,24 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
     penalty : float, default=0.1
         Strength ``lambda`` of the balance penalty
         ``-lambda * sum_i 2**-depth(i) * (log(alpha_i) + log(1 - alpha_i)) / 2``,
-        ``alpha_i`` the path-weighted share of the data node ``i`` sends right, kept as
-        a running average over a window of ``2**depth(i)`` batches. 0 disables it.
-    learning_rate : float, default=0.01
-        Adam step size.
-    batch_size : int, default=256
+        ``alpha_i`` the path-weighted share of the data that node ``i`` sends
+        right. 0 disables it.
+    penalty_average : {"batch", "running"}, default="batch"
+        How ``alpha_i`` is measured. ``"running"`` is the paper's: a running
+        average over a window of ``2**depth(i)`` batches (running sums of the
+        path mass sent right and reaching the node, this batch's terms carrying
+        the gradient). ``"batch"`` uses each batch's share alone; it trained
+        markedly better trees here (Fashion-MNIST depth 8: 84.3% against 79.5%,
+        see ``docs/soft_tree.md``), because through the running ratio a deep
+        node's penalty gradient is divided by its window.
+    learning_rate : float, default=0.003
+        Adam step size (the initial one under the cosine schedule).
+    learning_rate_schedule : {"auto", "cosine", "constant"}, default="auto"
+        ``"cosine"``: the step size decays from ``learning_rate`` to 0 along a
+        half cosine over the ``max_epochs`` of each ``fit`` call (``partial_fit``
+        uses ``learning_rate``). ``"constant"``: no decay. ``"auto"``: cosine for
+        this classifier (+0.4 points on Fashion-MNIST), constant for the regressor.
+    batch_size : int, default=128
         Minibatch size (capped at the number of samples).
     max_epochs : int, default=100
         Maximum number of passes over the data (per call to ``fit``).
@@ -998,9 +1048,14 @@ class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
         Learn one inverse temperature per inner node.
     penalty : float, default=0.1
         Strength of the balance penalty (see :class:`SoftDecisionTreeClassifier`).
-    learning_rate : float, default=0.01
-        Adam step size.
-    batch_size : int, default=256
+    penalty_average : {"batch", "running"}, default="batch"
+        As in :class:`SoftDecisionTreeClassifier`.
+    learning_rate : float, default=0.003
+        Adam step size (the initial one under the cosine schedule).
+    learning_rate_schedule : {"auto", "cosine", "constant"}, default="auto"
+        As in :class:`SoftDecisionTreeClassifier`; ``"auto"`` is ``"constant"`` here
+        (cosine decay under-trained small regression problems).
+    batch_size : int, default=128
         Minibatch size.
     max_epochs : int, default=100
         Maximum number of passes over the data per call to ``fit``.

@@ -285,6 +285,7 @@ def test_deep_tree_trains_without_nan():
         (dict(beta=-1.0), ValueError, "beta"),
         (dict(penalty=-0.1), ValueError, "penalty"),
         (dict(prediction="argmax"), ValueError, "max_path"),
+        (dict(learning_rate_schedule="step"), ValueError, "cosine"),
         (dict(validation_fraction=1.5), ValueError, "validation_fraction"),
         (dict(device="tpu-42"), ValueError, "device"),
     ],
@@ -374,3 +375,40 @@ def test_regressor_partial_fit_and_validation():
     ).fit(X, y)
     assert len(held_out.validation_scores_) == held_out.n_iter_
     assert held_out.best_validation_score_ <= 0  # minus a squared error
+
+
+def test_cosine_schedule_decays_the_step_size(data):
+    X, y = data
+    params = dict(FAST, max_epochs=5, n_iter_no_change=None, random_state=0)
+    cosine = SoftDecisionTreeClassifier(**params).fit(X, y)
+    constant = SoftDecisionTreeClassifier(
+        **params, learning_rate_schedule="constant"
+    ).fit(X, y)
+    assert not np.allclose(cosine.inner_weights_, constant.inner_weights_)
+    # The last epoch runs at learning_rate * (1 + cos(4 pi / 5)) / 2: smaller steps.
+    assert cosine.loss_curve_[-1] <= cosine.loss_curve_[0]
+    regressor = SoftDecisionTreeRegressor(**params).fit(*make_regression(80, 3))
+    assert regressor.learning_rate_schedule == "auto"
+
+
+def test_balance_penalty_keeps_deep_nodes_in_use(data):
+    X, y = data
+    params = dict(FAST, max_depth=4, n_iter_no_change=None, random_state=0)
+    with_penalty = SoftDecisionTreeClassifier(**params, penalty=1.0).fit(X, y)
+    without = SoftDecisionTreeClassifier(**params, penalty=0.0).fit(X, y)
+    # The per-batch penalty acts at every depth: more leaves receive data with it.
+    leaves = slice(2**4 - 1, None)
+    used_with = (with_penalty.node_sample_share_[leaves] > 0.01).sum()
+    used_without = (without.node_sample_share_[leaves] > 0.01).sum()
+    assert used_with >= used_without
+
+
+def test_running_average_penalty_is_available_and_checked(data):
+    X, y = data
+    params = dict(FAST, max_depth=3, n_iter_no_change=None, random_state=0)
+    batch = SoftDecisionTreeClassifier(**params).fit(X, y)
+    running = SoftDecisionTreeClassifier(**params, penalty_average="running").fit(X, y)
+    assert np.all(np.isfinite(running.inner_weights_))
+    assert not np.allclose(running.inner_weights_, batch.inner_weights_)
+    with pytest.raises(ValueError, match="penalty_average must be 'batch'"):
+        SoftDecisionTreeClassifier(penalty_average="ema").fit(X, y)
