@@ -200,6 +200,14 @@ def _is_fitted(model) -> bool:
     return True
 
 
+def _is_category_like(dtype) -> bool:
+    return (
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(dtype)
+        or pd.api.types.is_string_dtype(dtype)
+    )
+
+
 def _is_torch(model) -> bool:
     return any(c.__module__.startswith("torch.nn") for c in type(model).__mro__)
 
@@ -244,31 +252,54 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         return _model_accepts_nan(self.teacher) and _model_accepts_nan(self.student)
 
     def _encode_frame(self, X, *, reset: bool):
-        """Replace categorical / string columns of a DataFrame by integer codes."""
+        """Replace categorical / string columns of a DataFrame by integer codes.
+
+        The codes index ``categories_[column]``; a category not seen in ``fit`` is
+        an error, a missing value stays NaN.
+        """
+        if reset:
+            self.categories_ = {}
         if not isinstance(X, pd.DataFrame):
             return X
         if reset:
-            self._categories = {
+            self.categories_ = {
                 col: (
                     X[col].cat.categories
                     if isinstance(X[col].dtype, pd.CategoricalDtype)
                     else pd.Index(pd.unique(X[col].dropna()))
-                )
+                ).tolist()
                 for col in X.columns
-                if isinstance(X[col].dtype, pd.CategoricalDtype)
-                or X[col].dtype == object
-                or pd.api.types.is_string_dtype(X[col].dtype)
+                if _is_category_like(X[col].dtype)
             }
-        categories = getattr(self, "_categories", {})
+        categories = getattr(self, "categories_", {})
         if not categories:
             return X
         X = X.copy()
         for col, cats in categories.items():
-            if col in X.columns:
-                codes = pd.Categorical(X[col], categories=cats).codes.astype(float)
-                codes[codes < 0] = np.nan
-                X[col] = codes
+            if col not in X.columns:
+                continue
+            column = X[col].astype(object).to_numpy()
+            codes = pd.Index(cats, dtype=object).get_indexer(column).astype(float)
+            unseen = (codes < 0) & X[col].notna().to_numpy()
+            if unseen.any():
+                values = pd.unique(X[col][unseen])[:5].tolist()
+                raise ValueError(
+                    f"Column {col!r} has categories not seen in fit: {values}. The "
+                    f"student only knows {cats[:10]}; map new values to one of those "
+                    "(or to NaN, where the student accepts missing values)."
+                )
+            codes[codes < 0] = np.nan
+            X[col] = codes
         return X
+
+    def _teacher_frame(self, X):
+        """The user's DataFrame as a teacher fitted here takes it: string columns
+        become pandas categoricals with the categories seen in fit."""
+        casts = getattr(self, "_teacher_casts", None)
+        if not casts:
+            return X
+        present = {c: pd.CategoricalDtype(self.categories_[c]) for c in casts if c in X}
+        return X.astype(present)
 
     def _check_nan(self, X) -> None:
         if self._allow_nan():
@@ -310,23 +341,31 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
 
     def _teacher_input(self, X_user, X_student):
         """What the teacher is queried with: the user's DataFrame, else the array."""
-        return X_user if isinstance(X_user, pd.DataFrame) else X_student
+        if isinstance(X_user, pd.DataFrame):
+            return self._teacher_frame(X_user)
+        return X_student
 
     # --- teacher ----------------------------------------------------------------------
     def _fit_teacher(self, X, y, sample_weight, seed):
+        """The fitted teacher, and the class labels of its columns when it was fit
+        here on encoded labels (else None)."""
         teacher = self.teacher
         if teacher is None:
             teacher = self._default_teacher(random_state=seed)
         if _is_fitted(teacher):
-            return teacher
+            return teacher, None
         if isinstance(teacher, (list, tuple)):
             raise ValueError(
                 "A list of teachers must hold fitted models; fit each one first."
             )
         teacher = clone(teacher)
         kwargs = _sample_weight_kwargs(teacher, sample_weight)
+        classes = None
+        if not self._y_numeric and type(teacher).__module__.startswith("xgboost"):
+            # XGBoost classifiers take labels 0..K-1 only.
+            classes, y = np.unique(y, return_inverse=True)
         teacher.fit(X, y, **kwargs)
-        return teacher
+        return teacher, classes
 
     # --- unlabeled and synthetic rows -------------------------------------------------
     def _extra_rows(self, X_user, X_unlabeled, label, seed, n_labeled):
@@ -415,11 +454,23 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             None if sample_weight is None else _check_sample_weight(sample_weight, Xs)
         )
         y = self._check_y(y)
+        fit_here = self.teacher is None or not _is_fitted(self.teacher)
+        # A teacher fitted here gets string columns as pandas categoricals (which
+        # HistGradientBoosting and LightGBM take); a fitted one gets X as it is.
+        self._teacher_casts = (
+            [
+                c
+                for c in self.categories_
+                if not isinstance(X[c].dtype, pd.CategoricalDtype)
+            ]
+            if fit_here and isinstance(X_user, pd.DataFrame)
+            else []
+        )
         X_teacher = self._teacher_input(X_user, Xs)
-        if self.teacher is None or not _is_fitted(self.teacher):
+        if fit_here:
             self._say(f"fitting the teacher on {Xs.shape[0]} rows")
-        self.teacher_ = self._fit_teacher(X_teacher, y, sample_weight, seed)
-        teacher = self._adapt_teacher(self.teacher_, y)
+        self.teacher_, y_classes = self._fit_teacher(X_teacher, y, sample_weight, seed)
+        teacher = self._adapt_teacher(self.teacher_, y, classes=y_classes)
         teacher.progress = bool(self.verbose)
         self._teacher = teacher
         self._say(f"labeling {Xs.shape[0]} training rows with the teacher")
@@ -596,13 +647,11 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             )
         return y
 
-    def _adapt_teacher(self, model, y) -> Teacher:
+    def _adapt_teacher(self, model, y, classes=None) -> Teacher:
         carries_classes = isinstance(model, (list, tuple)) or hasattr(model, "classes_")
-        teacher = as_teacher(
-            model,
-            classes=None if carries_classes else np.unique(y),
-            batch_size=self.teacher_batch_size,
-        )
+        if classes is None and not carries_classes:
+            classes = np.unique(y)
+        teacher = as_teacher(model, classes=classes, batch_size=self.teacher_batch_size)
         if not teacher.is_classifier:
             raise TypeError(
                 f"The teacher {type(model).__name__} is a regressor; "
@@ -617,16 +666,15 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     def _label_index(self, y) -> np.ndarray:
         """Column of each label of ``y`` in ``classes_``."""
         classes = self.classes_
-        order = np.argsort(classes, kind="stable")
-        pos = np.searchsorted(classes[order], y)
-        pos = np.clip(pos, 0, len(classes) - 1)
-        idx = order[pos]
-        unknown = classes[idx] != y
+        idx = pd.Index(classes).get_indexer(np.asarray(y, dtype=object))
+        unknown = idx < 0
         if np.any(unknown):
+            labels = pd.unique(np.asarray(y, dtype=object)[unknown])[:5].tolist()
             raise ValueError(
-                f"y contains labels {np.unique(np.asarray(y)[unknown])[:5]!r} that the "
-                f"teacher does not predict (its classes are {classes!r}). Use the "
-                "labels the teacher was trained on."
+                f"y contains labels {labels} that the teacher does not predict (its "
+                f"classes are {classes.tolist()}). Use the labels the teacher was "
+                "trained on (a teacher saved by XGBoost predicts 0..K-1: encode y "
+                "the same way)."
             )
         return idx
 
@@ -778,7 +826,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
             )
         return y
 
-    def _adapt_teacher(self, model, y) -> Teacher:
+    def _adapt_teacher(self, model, y, classes=None) -> Teacher:
         plain = _is_torch(model) or (callable(model) and not hasattr(model, "predict"))
         teacher = as_teacher(
             model,

@@ -130,7 +130,14 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
             if names_f is None and hasattr(est, "feature_names_in_"):
                 names_f = [str(n) for n in est.feature_names_in_]
             if names_c is None and hasattr(est, "classes_"):
-                names_c = [str(c) for c in est.classes_]
+                # The student predicts column indices into the distiller's classes_,
+                # and may have seen only some of them (hard targets, or classes
+                # the teacher never predicts): name its own classes.
+                student = est.student_
+                if isinstance(student, Pipeline):
+                    student = student[-1]
+                columns = getattr(student, "classes_", range(len(est.classes_)))
+                names_c = [str(est.classes_[int(i)]) for i in columns]
             if hasattr(est, "_student_matrix"):  # the distiller's input conversion
                 transforms.append(partial(est._student_matrix, reset=False))
             est = est.student_

@@ -54,7 +54,15 @@ def fidelity_score(teacher, student, X) -> float:
             f"teacher and student predicted {len(t_pred)} and {len(s_pred)} rows."
         )
     if is_clf:
-        return float(np.mean(np.asarray(t_pred) == s_pred))
+        t_pred = np.asarray(t_pred)
+        if not np.isin(s_pred, t_pred).any() and not np.isin(t_pred, s_pred).any():
+            raise ValueError(
+                f"The student predicts labels such as {s_pred[:3].tolist()} and the "
+                f"teacher {t_pred[:3].tolist()}: they share none. A distiller's "
+                "student_ predicts column indices; pass the fitted distiller itself "
+                "as student (fidelity_score(None, distilled, X))."
+            )
+        return float(np.mean(t_pred == s_pred))
     return float(r2_score(t_pred, s_pred))
 
 

@@ -19,7 +19,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from interpretkd import DistilledClassifier, DistilledRegressor
+from interpretkd import (
+    DistilledClassifier,
+    DistilledRegressor,
+    as_teacher,
+    fidelity_score,
+)
 from interpretkd.distill import (
     SoftLabelWarning,
     expand_soft_targets,
@@ -315,3 +320,56 @@ def test_verbose_reports_each_step_and_default_is_quiet(data, xgb_teacher, capsy
         "fitting the student on 460 rows",
     ):
         assert step in err
+
+
+def test_string_columns_unseen_categories_and_saving(data, tmp_path):
+    from interpretkd import io
+
+    X, y = data
+    df = pd.DataFrame(X[:, :3], columns=["a", "b", "c"])
+    df["colour"] = np.array(["red", "green", "blue"])[y]  # plain strings
+    labels = np.array(["no", "yes", "maybe"])[y]
+    model = DistilledClassifier(random_state=0).fit(df, labels)  # default teacher
+    assert model.categories_ == {"colour": ["red", "green", "blue"]}
+    assert model.fidelity(df) > 0.9
+    clone_xgb = DistilledClassifier(xgboost.XGBClassifier(n_estimators=5)).fit(
+        X, labels
+    )
+    assert set(clone_xgb.teacher_predict(X)) <= {"no", "yes", "maybe"}
+    new = df.head(3).assign(colour=["red", "purple", "blue"])
+    with pytest.raises(ValueError, match=r"'colour' has categories not seen.*purple"):
+        model.predict(new)
+    path = io.save(io.without_teacher(model), tmp_path / "student.skops")
+    np.testing.assert_array_equal(io.load(path).predict(df), model.predict(df))
+
+
+def test_exported_classes_name_the_students_own_classes(data):
+    from interpretkd import export_text
+
+    X, y = data
+    labels = np.array(["cat", "dog", "eel"])[y]
+
+    def two_class_teacher(Z):  # never predicts "cat"
+        p = 1 / (1 + np.exp(-Z[:, 0]))
+        return np.column_stack([np.zeros_like(p), p, 1 - p])
+
+    teacher = as_teacher(two_class_teacher, classes=["cat", "dog", "eel"])
+    model = DistilledClassifier(
+        teacher, DecisionTreeClassifier(max_depth=2), targets="hard"
+    ).fit(X, labels)
+    assert list(model.student_.classes_) == [1, 2]
+    text = export_text(model)
+    assert "class: dog" in text and "class: eel" in text
+    assert "class: 1" not in text and "class: 2" not in text
+
+
+def test_fidelity_score_refuses_a_bare_student_with_index_labels(data, xgb_teacher):
+    X, y = data
+    labels = np.array(["x", "y", "z"])[y]
+    teacher = LogisticRegression(max_iter=300).fit(X, labels)
+    model = DistilledClassifier(teacher, DecisionTreeClassifier(max_depth=3)).fit(
+        X, labels
+    )
+    with pytest.raises(ValueError, match="pass the fitted distiller"):
+        fidelity_score(teacher, model.student_, X)
+    assert fidelity_score(teacher, model, X) == model.fidelity(X)
