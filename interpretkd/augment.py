@@ -1148,9 +1148,10 @@ def iter_chunks(X_unlabeled, chunk_size: int | None = None) -> Iterator:
     Parameters
     ----------
     X_unlabeled : ndarray, DataFrame, or iterable of them
-        An array or DataFrame is cut into chunks of ``chunk_size`` rows; an iterable
-        (a list of arrays, a generator reading a file, ``pandas.read_csv(...,
-        chunksize=...)``) is passed through chunk by chunk.
+        An array or DataFrame is cut into chunks of ``chunk_size`` rows, and so is a
+        list or tuple of rows (``X.tolist()``: its first item is 1-D); another
+        iterable (a list of 2-D arrays, a generator reading a file,
+        ``pandas.read_csv(..., chunksize=...)``) is passed through chunk by chunk.
     chunk_size : int, default=None
         Largest number of rows per chunk: an array, a DataFrame or a chunk of an
         iterable with more rows is cut. None yields them as they come.
@@ -1170,6 +1171,13 @@ def iter_chunks(X_unlabeled, chunk_size: int | None = None) -> Iterator:
         chunk_size = _check_int(chunk_size, "chunk_size")
     if isinstance(X_unlabeled, pd.DataFrame) or hasattr(X_unlabeled, "shape"):
         chunks: Iterable = [X_unlabeled]
+    elif (
+        isinstance(X_unlabeled, list | tuple)
+        and len(X_unlabeled)
+        and np.ndim(X_unlabeled[0]) == 1
+    ):
+        # A list of rows (``X.tolist()``) is one 2-D array, not a list of chunks.
+        chunks = [X_unlabeled]
     elif isinstance(X_unlabeled, str | bytes) or not isinstance(X_unlabeled, Iterable):
         raise TypeError(
             "X_unlabeled must be an array, a DataFrame or an iterable of them "

@@ -5,8 +5,9 @@ reads teachers, students and tables and writes outputs atomically,
 :mod:`interpretkd.distill` distills, :mod:`interpretkd.metrics`,
 :mod:`interpretkd.report` and :mod:`interpretkd.export` measure and draw. Exit codes:
 0 on success, 2 on bad usage (unknown option, missing input file, an output that
-exists without ``--force``, a target column the data lacks), 1 on any other failure,
-with a one-line message and no traceback unless ``--debug``.
+exists without ``--force`` or that is one of the inputs, a target column the data
+lacks), 1 on any other failure, with a one-line message and no traceback unless
+``--debug``.
 """
 
 from __future__ import annotations
@@ -80,15 +81,34 @@ def _say(quiet: bool, message: str) -> None:
         click.echo(message, err=True)
 
 
-def _outputs_free(force: bool, **paths) -> None:
-    """Refuse, before any work, outputs that exist (without --force) or clash."""
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _outputs_free(force: bool, inputs: dict | None = None, **paths) -> None:
+    """Refuse, before any work, outputs that exist (without --force) or clash.
+
+    ``inputs`` maps the name of each input (``"--data"``, ``"TEACHER"``) to its path:
+    an output that is one of them is refused even with --force, so that no command
+    replaces the file it reads.
+    """
     from interpretkd import io
 
+    inputs = {name: path for name, path in (inputs or {}).items() if path is not None}
     seen: dict = {}
     for option, path in paths.items():
         if path is None:
             continue
         flag = "--" + option.replace("_", "-")
+        for name, source in inputs.items():
+            if _same_file(path, source):
+                raise click.UsageError(
+                    f"{flag} is also the input {name} ({source}); choose another "
+                    "output path."
+                )
         key = os.path.abspath(path)
         if key in seen:
             raise click.BadParameter(
@@ -197,11 +217,10 @@ def _check_html_reports() -> None:
 
 
 def _write_report(report, path: str, force: bool) -> None:
-    from interpretkd import io
-
     _check_html_reports()
-    with io.atomic_output(path, overwrite=force) as tmp:
-        report.to_html(str(tmp))
+    # to_html writes atomically and refuses an existing file unless overwrite=True:
+    # --force, checked before any work, is what allows it here.
+    report.to_html(path, overwrite=force)
 
 
 def _print_scores(quiet: bool, distilled, X_eval, y_eval, where: str) -> dict:
@@ -253,7 +272,13 @@ def run_distill(
     from interpretkd.distill import DistilledClassifier, DistilledRegressor
 
     render_fmt = _render_format(render, "--render")
-    _outputs_free(force, out=out, render=render, report=report)
+    _outputs_free(
+        force,
+        inputs={"TEACHER": teacher_path, "--data": data, "--unlabeled": unlabeled},
+        out=out,
+        render=render,
+        report=report,
+    )
     if report is not None:
         _check_html_reports()
     if not 0.0 <= holdout < 1.0:
@@ -480,7 +505,7 @@ def render(student, out, trust, force, quiet):
     from interpretkd import io
 
     fmt = _render_format(out, "--out")
-    _outputs_free(force, out=out)
+    _outputs_free(force, inputs={"STUDENT": student}, out=out)
     model = io.load(student, trusted=list(trust))
     _write_picture(model, out, fmt, force)
     _say(quiet, f"Picture written to {out}")
@@ -514,7 +539,11 @@ def report(
     from interpretkd import io
     from interpretkd.report import distillation_report
 
-    _outputs_free(force, out=out)
+    _outputs_free(
+        force,
+        inputs={"STUDENT": student, "--data": data, "--teacher": teacher_path},
+        out=out,
+    )
     _check_html_reports()
     model = io.load(student, trusted=list(trust))
     if teacher_path is None:
@@ -569,7 +598,7 @@ def predict(student, data, out, proba, trust, force, quiet):
 
     from interpretkd import io
 
-    _outputs_free(force, out=out)
+    _outputs_free(force, inputs={"STUDENT": student, "--data": data}, out=out)
     model = io.load(student, trusted=list(trust))
     frame = io.read_table(data)
     X = io.prepare_features(

@@ -238,6 +238,32 @@ def _is_own_type(name: str) -> bool:
     return name == "interpretkd" or name.startswith("interpretkd.")
 
 
+def _find_torch_type(obj: Any, _seen: set | None = None, _depth: int = 0) -> str | None:
+    """The qualified name of a torch object inside ``obj``, or None if none is found.
+
+    Walks attributes, containers and mapping values a few levels deep: enough to
+    find a tensor kept on an estimator or on one of its sub-estimators.
+    """
+    module = type(obj).__module__ or ""
+    if module == "torch" or module.startswith("torch."):
+        return f"{module}.{type(obj).__qualname__}"
+    seen = set() if _seen is None else _seen
+    if _depth > 6 or id(obj) in seen or isinstance(obj, str | bytes | np.ndarray):
+        return None
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        children = list(obj.values())
+    elif isinstance(obj, list | tuple | set | frozenset):
+        children = list(obj)
+    else:
+        children = list(getattr(obj, "__dict__", {}).values())
+    for child in children:
+        found = _find_torch_type(child, seen, _depth + 1)
+        if found:
+            return found
+    return None
+
+
 def save(estimator: Any, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
     """Write a fitted estimator to ``path`` with skops, atomically.
 
@@ -260,8 +286,9 @@ def save(estimator: Any, path: str | os.PathLike, *, overwrite: bool = False) ->
     FileExistsError
         If ``path`` exists and ``overwrite`` is False.
     TypeError
-        If the estimator holds torch objects: a saved model must load on a machine
-        without the device (or the torch build) it was trained on.
+        If skops cannot write the estimator (the message gives skops's reason), or
+        if it holds torch objects: a saved model must load on a machine without the
+        device (or the torch build) it was trained on.
     """
     import skops.io as sio
 
@@ -269,10 +296,17 @@ def save(estimator: Any, path: str | os.PathLike, *, overwrite: bool = False) ->
     try:
         data = sio.dumps(estimator)
     except Exception as exc:
+        reason = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+        torch_type = _find_torch_type(estimator)
+        hint = (
+            f" It holds a torch object ({torch_type}); a saved model keeps its "
+            "fitted parameters as NumPy arrays and plain Python values."
+            if torch_type
+            else " A saved model must hold objects skops can write: NumPy arrays, "
+            "plain Python values and estimators, not open resources."
+        )
         raise TypeError(
-            f"Cannot save {type(estimator).__name__} with skops ({exc}). A saved "
-            "model must hold NumPy arrays and plain Python values, not torch tensors "
-            "or open resources."
+            f"Cannot save {type(estimator).__name__} with skops: {reason}.{hint}"
         ) from exc
     torch_types = [
         t for t in sio.get_untrusted_types(data=data) if t.startswith("torch")

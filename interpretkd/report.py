@@ -49,6 +49,7 @@ class DistillationReport:
         n_background: int = 50,
         max_samples: int = 100,
         title: str | None = None,
+        overwrite: bool = False,
     ) -> str:
         """Write the report as one self-contained HTML file.
 
@@ -72,20 +73,34 @@ class DistillationReport:
             Passed to :func:`~interpretkd.explain.compare_shap`.
         title : str, default=None
             Page title; by default names the teacher and the student.
+        overwrite : bool, default=False
+            Whether an existing file at ``path`` may be replaced. The file is
+            written atomically (see :func:`interpretkd.io.write_bytes`).
 
         Returns
         -------
         html : str
+
+        Raises
+        ------
+        FileExistsError
+            If ``path`` exists and ``overwrite`` is False (checked before rendering).
         """
-        return _render_html(
+        if path is not None:
+            from interpretkd import io as kd_io
+
+            kd_io.check_output_path(path, overwrite=overwrite)
+        text = _render_html(
             self,
-            path,
             max_depth=max_depth,
             shap=shap,
             n_background=n_background,
             max_samples=max_samples,
             title=title,
         )
+        if path is not None:
+            kd_io.write_bytes(path, text, overwrite=overwrite)
+        return text
 
     def __getitem__(self, key):
         return self.metrics[key]
@@ -268,7 +283,6 @@ def _shap_section(distilled, X, n_background, max_samples) -> str:
 
 def _render_html(
     report: DistillationReport,
-    path=None,
     *,
     max_depth: int | None = 4,
     shap: bool = True,
@@ -318,8 +332,4 @@ def _render_html(
             _shap_section(distilled, X, n_background, max_samples),
         ]
     parts.append("</body></html>")
-    text = "\n".join(parts) + "\n"
-    if path is not None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    return text
+    return "\n".join(parts) + "\n"

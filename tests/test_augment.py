@@ -466,6 +466,16 @@ def test_iter_chunks_array_and_frame(frame):
     )
 
 
+def test_iter_chunks_list_of_rows_is_one_array():
+    X = np.arange(50.0).reshape(25, 2)
+    for rows in (X[:10].tolist(), tuple(X[:10]), list(X[:10])):
+        chunks = list(iter_chunks(rows, 4))
+        assert [c.shape for c in chunks] == [(4, 2), (4, 2), (2, 2)]
+        np.testing.assert_array_equal(np.vstack(chunks), X[:10])
+    assert [c.shape for c in iter_chunks(X[:10].tolist())] == [(10, 2)]
+    assert list(iter_chunks([])) == []
+
+
 def test_iter_chunks_iterable_is_read_lazily():
     seen = []
 
@@ -486,7 +496,9 @@ def test_iter_chunks_refuses_bad_input():
     with pytest.raises(ValueError, match="same columns"):
         list(iter_chunks([np.ones((2, 3)), np.ones((2, 4))]))
     with pytest.raises(ValueError, match="2-D"):
-        list(iter_chunks([np.ones(3)]))
+        list(iter_chunks([np.ones((2, 3)), np.ones(3)]))
+    with pytest.raises(ValueError, match="2-D"):
+        list(iter_chunks([np.ones((2, 3, 1))]))
     with pytest.raises(TypeError, match="X_unlabeled"):
         list(iter_chunks("data.csv"))
     with pytest.raises(TypeError, match="X_unlabeled"):

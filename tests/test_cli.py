@@ -243,6 +243,12 @@ def test_render_and_report(workdir):
     assert result.exit_code == 0, result.output
     assert "fidelity on 240 rows" in result.output
     assert "<html" in (root / "report.html").read_text().lower()
+    (root / "report.html").write_text("old")
+    _assert_error(invoke(*args), 2, "already exists", "--force")
+    assert (root / "report.html").read_text() == "old"
+    result = invoke(*args, "--force", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert "<html" in (root / "report.html").read_text().lower()
 
 
 # --------------------------------------------------------------------------------------
@@ -350,6 +356,52 @@ def test_outputs_are_never_overwritten_without_force(workdir):
     _assert_error(result, 2, "already exists")
     assert pred.read_text() == "keep"
     assert not [p.name for p in root.iterdir() if p.name.endswith(".tmp.skops")]
+
+
+def test_an_output_never_replaces_an_input_even_with_force(workdir, tmp_path):
+    root = workdir[0]
+    data, pool = tmp_path / "data.csv", tmp_path / "pool.csv"
+    teacher, student = tmp_path / "teacher.json", tmp_path / "student.skops"
+    for copy, original in [
+        (data, "clf.csv"),
+        (pool, "pool.csv"),
+        (teacher, "clf.json"),
+        (student, "clf-json.skops"),
+    ]:
+        copy.write_bytes((root / original).read_bytes())
+    inputs = [data, pool, teacher, student]
+    before = {p: p.read_bytes() for p in inputs}
+    (tmp_path / "link.csv").symlink_to(data)
+    predict = ["predict", str(student), "--data", str(data), "--force", "--out"]
+    distill = ["distill", str(teacher), "--data", str(data), "--target", "label"]
+    distill += ["--student", "tree", "--force", "--out", str(tmp_path / "x.skops")]
+    report = ["report", str(student), "--data", str(data), "--target", "label"]
+    report += ["--teacher", str(teacher), "--force", "--out"]
+    cases = {
+        "--out is also the input --data (": [*predict, str(data)],
+        "--out is also the input --data": [*predict, str(tmp_path / "link.csv")],
+        "--out is also the input STUDENT": [*predict, str(student)],
+        "--report is also the input TEACHER": [*distill, "--report", str(teacher)],
+        "--report is also the input --unlabeled": [
+            *distill,
+            "--unlabeled",
+            str(pool),
+            "--report",
+            str(tmp_path / ".." / tmp_path.name / "pool.csv"),
+        ],
+        "--out is also the input --teacher": [*report, str(teacher)],
+    }
+    for message, args in cases.items():
+        _assert_error(invoke(*args), 2, message, "choose another output path")
+    assert {p: p.read_bytes() for p in inputs} == before
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [
+        "data.csv",
+        "link.csv",
+        "pool.csv",
+        "student.skops",
+        "teacher.json",
+    ]
 
 
 def test_pickle_teacher_needs_trust_pickle(workdir):

@@ -325,6 +325,17 @@ def test_save_refuses_torch_objects(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_save_error_gives_skops_reason_and_blames_torch_only_when_present(tmp_path):
+    unwritable = {"rows": (i for i in range(3))}  # skops cannot write a generator
+    with pytest.raises(TypeError, match="generator") as info:
+        io.save(unwritable, tmp_path / "g.skops")
+    assert "torch" not in str(info.value)
+    torch = pytest.importorskip("torch")
+    with pytest.raises(TypeError, match=r"torch object \(torch\.nn\..*Linear\)"):
+        io.save({**unwritable, "net": [torch.nn.Linear(2, 2)]}, tmp_path / "t.skops")
+    assert not list(tmp_path.iterdir())
+
+
 def test_load_refuses_untrusted_types_and_other_files(tmp_path, clf_data, xgb_clf):
     path = tmp_path / "xgb.skops"
     sio.dump(xgb_clf, path)
