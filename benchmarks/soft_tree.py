@@ -383,8 +383,9 @@ def write_markdown(args, results, speed, path):
         "jobs: wall-clock seconds are indicative only. The speed section measures "
         "thread CPU time on one torch thread, median over batches, in one process.",
         "",
-        "Students: the estimator's defaults (Adam, learning rate 0.003 with cosine "
-        "decay, batch 128, per-batch balance penalty 0.1), no early stopping; "
+        "Students: the estimator's defaults (Adam, learning rate "
+        "0.1 / sqrt(n_features) with cosine decay, batch 128, per-batch balance "
+        "penalty 0.1), no early stopping; "
         f"Fashion-MNIST depth 8, {fm_epochs} epochs on labels, the same number of "
         "optimiser steps when distilled (standardised pixels; the MLP teacher labels "
         f"the training images and {args.copies} flipped/shifted copies of each, "

@@ -57,9 +57,10 @@ for parent, child in zip(nodes[:-1], nodes[1:]):
     turn = "right" if child == 2 * parent + 2 else "left"
     sure = p_right if turn == "right" else 1 - p_right
     print(f"node {parent:2d} -> {turn:5s} (p = {sure:.2f})")
-leaf = distilled.apply(x)[0]
-dist = distilled.leaf_distributions_[leaf]
+leaf = distilled.apply(x)[0]  # a node id, like the last node of the path above
+dist = distilled.leaf_distributions_[leaf - (2**distilled.max_depth - 1)]
 print(
-    f"leaf {leaf}: predicts {teacher.classes_[dist.argmax()]} with p = {dist.max():.2f}"
+    f"leaf node {leaf}: predicts {teacher.classes_[dist.argmax()]} "
+    f"with p = {dist.max():.2f}"
 )
 print(f"true label {y_test[0]}, teacher says {teacher_test[0]}")

@@ -207,7 +207,7 @@ class _Trainer:
         if estimator.learn_beta:
             params.append(self.log_beta)
         self.params = params
-        self.optimizer = torch.optim.Adam(params, lr=estimator.learning_rate)
+        self.optimizer = torch.optim.Adam(params, lr=estimator.learning_rate_)
         if state is not None and state.get("optimizer") is not None:
             self._load_optimizer(state["optimizer"])
         depths = _node_depths(self.max_depth)[:n_inner]
@@ -355,7 +355,9 @@ class _Trainer:
             if cosine:
                 # Cosine decay from learning_rate towards 0 over this call's epochs.
                 lr = (
-                    est.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / n_epochs))
+                    est.learning_rate_
+                    * 0.5
+                    * (1 + math.cos(math.pi * epoch / n_epochs))
                 )
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
@@ -419,7 +421,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         learn_beta: bool = False,
         penalty: float = 0.1,
         penalty_average: str = "batch",
-        learning_rate: float = 0.003,
+        learning_rate: float | str = "auto",
         learning_rate_schedule: str = "auto",
         batch_size: int = 128,
         max_epochs: int = 100,
@@ -459,7 +461,8 @@ class _BaseSoftDecisionTree(BaseEstimator):
                 "soft tree deeper than 16 is neither readable nor trainable in memory. "
                 "Use max_depth <= 16 (6 to 10 is typical)."
             )
-        for name in ("beta", "learning_rate"):
+        names = ("beta",) if self.learning_rate == "auto" else ("beta", "learning_rate")
+        for name in names:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{name} must be a positive number, got {value!r}.")
@@ -567,6 +570,15 @@ class _BaseSoftDecisionTree(BaseEstimator):
                 return None
             return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype, device=device)
 
+        # Adam moves every weight by about the step size, so a node's logit moves by
+        # about step * sqrt(n_features) on standardised inputs: "auto" keeps that
+        # constant. 0.1 / sqrt(d) was best or near best on breast_cancer, digits,
+        # wine, Letter and Fashion-MNIST (docs/soft_tree.md).
+        self.learning_rate_ = (
+            0.1 / math.sqrt(X.shape[1])
+            if self.learning_rate == "auto"
+            else float(self.learning_rate)
+        )
         trainer = _Trainer(
             self,
             self._state if resume else None,
@@ -618,6 +630,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         w_raw = s["weight"] / self._x_scale
         self.inner_weights_ = w_raw
         self.inner_bias_ = s["bias"] - w_raw @ self._x_mean
+        self.feature_scale_ = np.array(self._x_scale, dtype=np.float64)
         self.beta_ = beta if self.learn_beta else float(beta)
         self._set_leaves(s["leaf"])
         self.n_leaves_ = 2**d
@@ -677,7 +690,10 @@ class _BaseSoftDecisionTree(BaseEstimator):
         return np.concatenate(parts) if parts else np.zeros((0, self.n_leaves_))
 
     def apply(self, X) -> np.ndarray:
-        """Index (0 … n_leaves - 1) of the leaf of greatest path probability.
+        """Node id of the leaf of greatest path probability.
+
+        As in scikit-learn's trees and :class:`~interpretkd.tao.TAOTreeClassifier`,
+        the ids index the columns of :meth:`decision_path`.
 
         Parameters
         ----------
@@ -686,12 +702,14 @@ class _BaseSoftDecisionTree(BaseEstimator):
         Returns
         -------
         leaves : ndarray of shape (n_samples,), dtype int64
-            Leaf ``l`` is node ``2**max_depth - 1 + l`` in heap order.
+            Heap node id of each sample's leaf, in
+            ``[2**max_depth - 1, 2**(max_depth + 1) - 1)``: leaf ``l`` (the column
+            ``l`` of :meth:`path_probability`, the row ``l`` of the leaf tables) is
+            node ``2**max_depth - 1 + l``.
         """
         parts = [lp.argmax(axis=1) for lp in self._iter_leaf_log_paths(X)]
-        return (
-            np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
-        )
+        leaves = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return leaves.astype(np.int64) + (2**self.max_depth - 1)
 
     def decision_path(self, X) -> sp.csr_matrix:
         """Nodes on the way to the leaf of greatest path probability.
@@ -711,7 +729,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         d = self.max_depth
         n = leaves.shape[0]
         nodes = np.empty((n, d + 1), dtype=np.int64)
-        nodes[:, d] = leaves + 2**d - 1
+        nodes[:, d] = leaves
         for k in range(d - 1, -1, -1):
             nodes[:, k] = (nodes[:, k + 1] - 1) // 2
         data = np.ones(n * (d + 1), dtype=np.int64)
@@ -787,8 +805,12 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         markedly better trees here (Fashion-MNIST depth 8: 84.3% against 79.5%,
         see ``docs/soft_tree.md``), because through the running ratio a deep
         node's penalty gradient is divided by its window.
-    learning_rate : float, default=0.003
-        Adam step size (the initial one under the cosine schedule).
+    learning_rate : float or "auto", default="auto"
+        Adam step size (the initial one under the cosine schedule). ``"auto"`` is
+        ``0.1 / sqrt(n_features)``: Adam moves each weight by about the step, so a
+        node's logit moves by about ``step * sqrt(n_features)``; this keeps that
+        constant across input widths (0.0036 for 784 pixels, 0.025 for 16 features).
+        The value used is ``learning_rate_``.
     learning_rate_schedule : {"auto", "cosine", "constant"}, default="auto"
         ``"cosine"``: the step size decays from ``learning_rate`` to 0 along a
         half cosine over the ``max_epochs`` of each ``fit`` call (``partial_fit``
@@ -841,6 +863,13 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
     feature_importances_ : ndarray of shape (n_features,)
         Sum over inner nodes of ``node_sample_share_ * beta * |standardised weight|``,
         normalised to sum to one.
+    feature_scale_ : ndarray of shape (n_features,)
+        Spread of each feature in the training data (the ``sample_weight``-weighted
+        standard deviation, 1.0 for a constant feature), used to standardise the
+        inputs; export ranks a node's terms by ``|w| * feature_scale_``. Set by the
+        first ``fit`` (or ``partial_fit``) and kept while training continues.
+    learning_rate_ : float
+        The Adam step size used (``learning_rate`` resolved).
     loss_curve_ : list of float
         Training loss (cross-entropy plus penalty) of every epoch.
     validation_scores_ : list of float or None
@@ -1050,8 +1079,8 @@ class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
         Strength of the balance penalty (see :class:`SoftDecisionTreeClassifier`).
     penalty_average : {"batch", "running"}, default="batch"
         As in :class:`SoftDecisionTreeClassifier`.
-    learning_rate : float, default=0.003
-        Adam step size (the initial one under the cosine schedule).
+    learning_rate : float or "auto", default="auto"
+        As in :class:`SoftDecisionTreeClassifier` (``0.1 / sqrt(n_features)``).
     learning_rate_schedule : {"auto", "cosine", "constant"}, default="auto"
         As in :class:`SoftDecisionTreeClassifier`; ``"auto"`` is ``"constant"`` here
         (cosine decay under-trained small regression problems).
@@ -1080,7 +1109,8 @@ class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
     Attributes
     ----------
     inner_weights_, inner_bias_, beta_, node_sample_share_, feature_importances_, \
-loss_curve_, validation_scores_, n_iter_, n_leaves_, n_features_in_, feature_names_in_
+feature_scale_, loss_curve_, validation_scores_, n_iter_, n_leaves_, n_features_in_, \
+feature_names_in_
         As in :class:`SoftDecisionTreeClassifier`.
     leaf_values_ : ndarray of shape (n_leaves,) or (n_leaves, n_outputs)
         Value of every leaf (2-D when ``y`` was 2-D).

@@ -185,8 +185,10 @@ def test_soft_path_probability_is_the_leaf_probability(soft_tree, data):
     first_leaf = 2**soft_tree.max_depth - 1
     for i in range(20):
         path = prediction_path(soft_tree, X.iloc[i])
-        assert path.leaf == first_leaf + leaves[i]
-        assert path.path_probability == pytest.approx(proba[i, leaves[i]], rel=1e-6)
+        assert path.leaf == leaves[i]
+        assert path.path_probability == pytest.approx(
+            proba[i, leaves[i] - first_leaf], rel=1e-6
+        )
         assert all(0 < s["probability"] < 1 for s in path.steps)
     assert "p=" in export_graphviz(soft_tree, highlight=X.iloc[0]).source
 
@@ -445,3 +447,22 @@ def test_report_html_holds_the_tree_picture_and_agreement_table(distilled, data)
     assert "<script" not in page and "http://" not in page.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
     ).replace('xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+
+
+def test_report_html_refuses_to_replace_a_file_unless_overwrite(
+    distilled, data, tmp_path
+):
+    from interpretkd.report import distillation_report
+
+    X, y = data
+    report = distillation_report(distilled, X, y)
+    path = tmp_path / "report.html"
+    path.write_text("precious")
+    with pytest.raises(FileExistsError, match="already exists"):
+        report.to_html(path, shap=False)
+    assert path.read_text() == "precious"
+    page = report.to_html(path, shap=False, overwrite=True)
+    assert path.read_text(encoding="utf-8") == page
+    fresh = tmp_path / "fresh.html"
+    assert report.to_html(fresh, shap=False) == fresh.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.html", "report.html"]

@@ -102,7 +102,7 @@ def test_max_path_and_mixture(fitted, data):
     P = fitted.path_probability(X)
     assert P.shape == (len(X), 2**3)
     np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=1e-10)
-    leaves = fitted.apply(X)
+    leaves = fitted.apply(X) - (2**3 - 1)
     np.testing.assert_array_equal(leaves, P.argmax(axis=1))
     np.testing.assert_allclose(
         fitted.predict_proba(X), fitted.leaf_distributions_[leaves]
@@ -133,7 +133,7 @@ def test_public_parameters_reproduce_max_path(fitted, data):
             log_p += np.log(p if right else 1 - p)
             node += node + 1 + right
         scores[:, leaf] = log_p
-    np.testing.assert_array_equal(fitted.apply(X), scores.argmax(axis=1))
+    np.testing.assert_array_equal(fitted.apply(X), 2**d - 1 + scores.argmax(axis=1))
 
 
 def test_decision_path_follows_apply(fitted, data):
@@ -147,9 +147,29 @@ def test_decision_path_follows_apply(fitted, data):
     rows = indicator.toarray()
     for i in range(50):
         nodes = np.flatnonzero(rows[i])
-        assert nodes[-1] == 2**d - 1 + leaves[i]
+        assert nodes[-1] == leaves[i]
         for parent, child in zip(nodes[:-1], nodes[1:]):
             assert child in (2 * parent + 1, 2 * parent + 2)
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+@pytest.mark.parametrize(
+    "Estimator", [SoftDecisionTreeClassifier, SoftDecisionTreeRegressor]
+)
+def test_apply_returns_node_ids_like_sklearn_and_tao(Estimator, depth, data):
+    """apply() gives heap node ids: the last nonzero column of decision_path."""
+    X, y = data
+    params = {**FAST, "max_depth": depth, "max_epochs": 3}
+    tree = Estimator(**params, random_state=0).fit(X, y.astype(float))
+    leaves = tree.apply(X)
+    assert leaves.dtype == np.int64 and leaves.shape == (len(X),)
+    assert np.all((leaves >= 2**depth - 1) & (leaves < 2 ** (depth + 1) - 1))
+    indicator = tree.decision_path(X).tocsr()
+    last = np.array(
+        [indicator.indices[indicator.indptr[i + 1] - 1] for i in range(len(X))]
+    )
+    assert np.all(np.diff(indicator.indices.reshape(len(X), -1), axis=1) > 0)
+    np.testing.assert_array_equal(leaves, last)
 
 
 def test_fitted_attributes(fitted, data):
@@ -170,6 +190,27 @@ def test_fitted_attributes(fitted, data):
     )
     assert fitted.n_iter_ == len(fitted.loss_curve_) <= FAST["max_epochs"]
     assert fitted.loss_curve_[-1] < fitted.loss_curve_[0]
+    np.testing.assert_allclose(fitted.feature_scale_, X.std(axis=0), rtol=1e-12)
+
+
+def test_feature_scale_is_the_weighted_spread_of_the_training_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4)) * [1.0, 50.0, 1e-3, 1.0]
+    X[:, 3] = 7.0  # constant: nothing to standardise by, so its scale is 1
+    y = (X[:, 0] > 0).astype(int)
+    w = rng.uniform(0.1, 3.0, size=200)
+    unfitted = SoftDecisionTreeClassifier(**FAST)
+    assert not hasattr(unfitted, "feature_scale_")
+    tree = unfitted.fit(X, y, sample_weight=w)
+    scale = tree.feature_scale_
+    assert scale.shape == (4,) and scale.dtype == np.float64
+    mean = np.average(X, axis=0, weights=w)
+    spread = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=w))
+    np.testing.assert_allclose(scale[:3], spread[:3], rtol=1e-10)
+    assert scale[3] == 1.0
+    regressor = SoftDecisionTreeRegressor(**FAST).fit(X, X[:, 0])
+    np.testing.assert_allclose(regressor.feature_scale_[:3], X[:, :3].std(axis=0))
+    assert "feature_scale_" not in SoftDecisionTreeRegressor().__dict__
 
 
 def test_feature_importances_find_the_informative_feature():
@@ -208,6 +249,8 @@ def test_pickle_round_trip_holds_no_torch_state(fitted, data):
     assert b"torch" not in blob
     loaded = pickle.loads(blob)
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+    np.testing.assert_array_equal(loaded.apply(X), fitted.apply(X))
+    np.testing.assert_array_equal(loaded.feature_scale_, fitted.feature_scale_)
 
 
 def test_partial_fit_over_chunks(data):
