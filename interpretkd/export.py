@@ -801,7 +801,8 @@ def _value_rows(view, node, precision) -> list[str]:
 
 
 def _filter_table(w: np.ndarray, image_shape, cell: int) -> str:
-    """A node's weights as a grid of coloured cells (red > 0, blue < 0)."""
+    """A node's weights as a grid of coloured cells (red > 0, blue < 0); callers
+    pass them times the feature spread where the estimator gives it."""
     magnitude = np.abs(w)
     # Saturate the few largest weights (e.g. of near-constant pixels, whose raw
     # weights are large) so that the rest of the filter stays visible.
@@ -910,7 +911,9 @@ def export_graphviz(
         table gains the sample's values and each feature's contribution.
     image_shape : tuple of int, default=None
         For image inputs, e.g. ``(28, 28)``: each oblique split also shows its weights
-        as a small picture (red positive, blue negative), as in Frosst & Hinton (2017).
+        as a small picture (red positive, blue negative), as in Frosst & Hinton (2017);
+        with ``feature_scale_`` each pixel's weight is multiplied by its spread, so
+        near-constant border pixels do not swamp the picture.
     precision : int, default=3
         Digits after the decimal point of thresholds, weights and probabilities.
     min_share : float, default=None
@@ -1025,7 +1028,11 @@ def _tree_dot(
             if view.kind == "axis":
                 rows.extend(_value_rows(view, node, precision))
             if image_shape is not None:
-                extra = _filter_table(view.weights[node], image_shape, cell)
+                w = view.weights[node]
+                if view.feature_scale is not None:
+                    # How much a typical change of each pixel moves the split.
+                    w = w * view.feature_scale
+                extra = _filter_table(w, image_shape, cell)
         share = "" if view.kind == "oblique" else _share_text(view, node)
         if path_nodes and node == path_nodes[-1] and path_prob < 1.0:
             rows.append(f'<FONT COLOR="{_HIGHLIGHT}">path p = {path_prob:.2f}</FONT>')
