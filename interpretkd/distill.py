@@ -50,7 +50,7 @@ from sklearn.utils.validation import (
 
 from interpretkd._validation import check_alpha, check_temperature
 from interpretkd.targets import hard_targets, mix_labels, regression_targets
-from interpretkd.teachers import Teacher, as_teacher
+from interpretkd.teachers import Teacher, as_teacher, is_torch_module
 
 __all__ = [
     "DistilledClassifier",
@@ -189,7 +189,7 @@ def _is_fitted(model) -> bool:
         return all(_is_fitted(m) for m in model)
     if not hasattr(model, "fit") or type(model).__name__ == "Booster":
         return True  # torch modules, callables and boosters are used as they are
-    if _is_torch(model):
+    if is_torch_module(model):
         return True
     try:
         check_is_fitted(model)
@@ -206,10 +206,6 @@ def _is_category_like(dtype) -> bool:
         or pd.api.types.is_object_dtype(dtype)
         or pd.api.types.is_string_dtype(dtype)
     )
-
-
-def _is_torch(model) -> bool:
-    return any(c.__module__.startswith("torch.nn") for c in type(model).__mro__)
 
 
 class _StudentView:
@@ -827,7 +823,9 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         return y
 
     def _adapt_teacher(self, model, y, classes=None) -> Teacher:
-        plain = _is_torch(model) or (callable(model) and not hasattr(model, "predict"))
+        plain = is_torch_module(model) or (
+            callable(model) and not hasattr(model, "predict")
+        )
         teacher = as_teacher(
             model,
             output="values" if plain else None,

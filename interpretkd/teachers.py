@@ -575,7 +575,7 @@ def as_teacher(
         return XGBoostBoosterTeacher(model, classes=classes, batch_size=batch_size)
     if module.startswith("lightgbm") and type(model).__name__ == "Booster":
         return LightGBMBoosterTeacher(model, classes=classes, batch_size=batch_size)
-    if _is_torch_module(model):
+    if is_torch_module(model):
         return TorchTeacher(
             model, output=output or "logits", classes=classes, batch_size=batch_size
         )
@@ -600,7 +600,8 @@ def as_teacher(
     raise _unsupported(model)
 
 
-def _is_torch_module(model) -> bool:
+def is_torch_module(model) -> bool:
+    """Whether ``model`` is a ``torch.nn.Module`` (checked without importing torch)."""
     for cls in type(model).__mro__:
         if cls.__module__ == "torch.nn.modules.module" and cls.__name__ == "Module":
             return True
