@@ -20,6 +20,8 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
+from interpretkd._validation import check_positive_int
+
 __all__ = [
     "export_graphviz",
     "export_text",
@@ -619,35 +621,19 @@ def _num(v, precision: int) -> str:
 
 
 def _check_precision(precision) -> int:
-    if isinstance(precision, bool) or not isinstance(precision, numbers.Integral):
-        raise TypeError(f"precision must be a non-negative integer, got {precision!r}.")
-    if precision < 0:
-        raise ValueError(f"precision must be >= 0, got {precision}.")
-    return int(precision)
+    return check_positive_int(precision, "precision", minimum=0)
 
 
 def _check_top_k(top_k) -> int | None:
-    if top_k is None:
-        return None
-    if isinstance(top_k, bool) or not isinstance(top_k, numbers.Integral):
-        raise TypeError(
-            f"top_k must be a non-negative integer or None (all terms), got {top_k!r}."
-        )
-    if top_k < 0:
-        raise ValueError(f"top_k must be >= 0 or None, got {top_k}.")
-    return int(top_k)
+    """None spells out every term."""
+    return None if top_k is None else check_positive_int(top_k, "top_k", minimum=0)
 
 
 def _check_depth(max_depth) -> int | None:
+    """None draws the whole tree."""
     if max_depth is None:
         return None
-    if isinstance(max_depth, bool) or not isinstance(max_depth, numbers.Integral):
-        raise TypeError(
-            f"max_depth must be a non-negative integer or None, got {max_depth!r}."
-        )
-    if max_depth < 0:
-        raise ValueError(f"max_depth must be >= 0 or None, got {max_depth}.")
-    return int(max_depth)
+    return check_positive_int(max_depth, "max_depth", minimum=0)
 
 
 def _check_share(min_share, view: _ModelView) -> float:
