@@ -133,26 +133,56 @@ def _torch_threads(torch, n_threads: int | None):
         torch.set_num_threads(previous)
 
 
-def _log_path_torch(torch, X, weight, bias, beta, max_depth: int):
-    """Torch version of :func:`_log_path_numpy` (differentiable)."""
-    z = torch.addmm(bias, X, weight.t()) * beta
+def _bit_reversed_order(max_depth: int):
+    """Heap-order index of each node in the trainer's internal node order.
+
+    Returns ``(inner, leaves)``: integer arrays of lengths ``2**max_depth - 1`` and
+    ``2**max_depth``. Internally each level is stored in bit-reversed order (the
+    ``k``-bit index ``b_1 ... b_k`` within a level at position ``b_k ... b_1``): then
+    the children of a level are ``[all left children, all right children]``, each in
+    the parents' order, so building the next level is a concatenation along the node
+    axis rather than an interleaving of pairs, which is several times slower in torch.
+    Bit reversal is its own inverse: the same arrays map heap order to internal order.
+    """
+
+    def level(k):
+        pos = np.arange(2**k)
+        rev = np.zeros_like(pos)
+        for bit in range(k):
+            rev |= ((pos >> bit) & 1) << (k - 1 - bit)
+        return rev
+
+    inner = np.concatenate(
+        [2**k - 1 + level(k) for k in range(max_depth)] or [np.zeros(0, np.int64)]
+    )
+    return inner, level(max_depth)
+
+
+def _leaf_log_path_torch(torch, X, weight, bias, beta, max_depth: int):
+    """Log path probability of every leaf, shape (n, 2**max_depth), differentiable.
+
+    ``weight``/``bias`` rows and the returned leaf columns are in the internal
+    bit-reversed order (see :func:`_bit_reversed_order`). ``beta`` is a float (a fixed
+    temperature, folded into the matrix product) or a tensor (learned).
+    """
+    if isinstance(beta, float):
+        # beta * (X w + b) in one call: no separate elementwise product to run and
+        # to differentiate.
+        z = torch.addmm(bias, X, weight.t(), beta=beta, alpha=beta)
+    else:
+        z = torch.addmm(bias, X, weight.t()) * beta
     log_right = torch.nn.functional.logsigmoid(z)
-    steps = torch.stack((log_right - z, log_right), dim=2)
+    # (n, 2, n_inner): log sigmoid(-z) = log sigmoid(z) - z, then log sigmoid(z).
+    steps = torch.stack((log_right - z, log_right), dim=1)
     n = X.shape[0]
     # split (not slicing) per level: its backward is one concatenation instead of a
     # zero-filled full-size gradient per level.
-    by_level = torch.split(steps, [2**k for k in range(max_depth)], dim=1)
+    by_level = torch.split(steps, [2**k for k in range(max_depth)], dim=2)
     current = by_level[0].reshape(n, 2)
-    levels = [X.new_zeros((n, 1)), current]
     for k in range(1, max_depth):
-        current = (current.unsqueeze(2) + by_level[k]).reshape(n, -1)
-        levels.append(current)
-    return torch.cat(levels, dim=1)
-
-
-def _leaf_columns(torch, P_all, n_inner: int):
-    """Leaf columns of the all-node matrix, as a split view (cheap to backprop)."""
-    return torch.split(P_all, [n_inner, P_all.shape[1] - n_inner], dim=1)[1]
+        # Children of this level: [parents + left steps, parents + right steps].
+        current = (current.unsqueeze(1) + by_level[k]).reshape(n, -1)
+    return current
 
 
 class _Trainer:
@@ -197,6 +227,15 @@ class _Trainer:
                     "alpha_den",
                 )
             )
+        # Node-indexed tensors are held in the internal (bit-reversed) node order and
+        # converted back to heap order in state().
+        inner_order, leaf_order = _bit_reversed_order(self.max_depth)
+        self.inner_order = torch.as_tensor(inner_order)
+        self.leaf_order = torch.as_tensor(leaf_order)
+        w, b, num, den = (t[self.inner_order] for t in (w, b, num, den))
+        leaf = leaf[self.leaf_order]
+        if log_beta.ndim:
+            log_beta = log_beta[self.inner_order]
         self.weight = w.to(device).requires_grad_(True)
         self.bias = b.to(device).requires_grad_(True)
         self.leaf = leaf.to(device).requires_grad_(True)
@@ -204,8 +243,11 @@ class _Trainer:
         self.alpha_num = num.to(device)
         self.alpha_den = den.to(device)
         params = [self.weight, self.bias, self.leaf]
+        # Permutation of each parameter's first axis (internal order <-> heap order).
+        self.param_orders = [self.inner_order, self.inner_order, self.leaf_order]
         if estimator.learn_beta:
             params.append(self.log_beta)
+            self.param_orders.append(self.inner_order)
         self.params = params
         self.optimizer = torch.optim.Adam(params, lr=estimator.learning_rate_)
         if state is not None and state.get("optimizer") is not None:
@@ -217,8 +259,6 @@ class _Trainer:
         # Running-average window of alpha grows as 2**depth batches (the paper's
         # "time window exponentially proportional to the depth of the node").
         self.decay = torch.as_tensor(1.0 - 2.0 ** (-depths), dtype=dtype, device=device)
-        self.inner = torch.arange(n_inner, device=device)
-        self.right = 2 * self.inner + 2
 
     # -- optimizer state as numpy -----------------------------------------------------
     def _load_optimizer(self, saved):
@@ -228,9 +268,9 @@ class _Trainer:
         sd = self.optimizer.state_dict()
         sd["state"] = {
             i: {
-                k: torch.as_tensor(
-                    v, dtype=self.dtype if k != "step" else torch.float32
-                )
+                k: torch.as_tensor(v, dtype=torch.float32)
+                if k == "step"
+                else torch.as_tensor(v, dtype=self.dtype)[self.param_orders[i]]
                 for k, v in st.items()
             }
             for i, st in enumerate(saved["state"])
@@ -239,50 +279,97 @@ class _Trainer:
 
     def _dump_optimizer(self):
         sd = self.optimizer.state_dict()
+
+        def heap(i, k, v):
+            v = v.detach().cpu()
+            return (v if k == "step" else v[self.param_orders[i]]).numpy().copy()
+
         return {
             "state": [
-                {k: v.detach().cpu().numpy().copy() for k, v in sd["state"][i].items()}
+                {k: heap(i, k, v) for k, v in sd["state"][i].items()}
                 for i in sorted(sd["state"])
             ]
         }
 
     def state(self):
-        def np_(t):
-            return t.detach().cpu().numpy().astype(np.float64, copy=True)
+        def np_(t, order=None):
+            t = t.detach().cpu()
+            if order is not None and t.ndim:
+                t = t[order]  # internal order -> heap order (the same permutation)
+            return t.numpy().astype(np.float64, copy=True)
 
+        inner = self.inner_order
         return {
-            "weight": np_(self.weight),
-            "bias": np_(self.bias),
-            "leaf": np_(self.leaf),
-            "log_beta": np_(self.log_beta),
-            "alpha_num": np_(self.alpha_num),
-            "alpha_den": np_(self.alpha_den),
+            "weight": np_(self.weight, inner),
+            "bias": np_(self.bias, inner),
+            "leaf": np_(self.leaf, self.leaf_order),
+            "log_beta": np_(self.log_beta, inner),
+            "alpha_num": np_(self.alpha_num, inner),
+            "alpha_den": np_(self.alpha_den, inner),
             "optimizer": self._dump_optimizer(),
         }
 
     # -- model ------------------------------------------------------------------------
-    def log_path(self, X):
-        return _log_path_torch(
-            self.torch, X, self.weight, self.bias, self.log_beta.exp(), self.max_depth
+    def leaf_log_path(self, X):
+        """Log path probability of every leaf, shape (n, n_leaves), internal order."""
+        learned = self.est.learn_beta
+        # A fixed beta goes in as a float, so that it folds into the matrix product.
+        beta = self.log_beta.exp() if learned else math.exp(float(self.log_beta))
+        return _leaf_log_path_torch(
+            self.torch, X, self.weight, self.bias, beta, self.max_depth
         )
 
-    def leaf_loss(self, P, T):
-        """Per-sample path-weighted loss, sum_l P_l(x) * loss(target, leaf l)."""
+    def leaf_loss(self, P, T, w, leaf_mass=False):
+        """Weighted mean over samples of sum_l P_l(x) * loss(target, leaf l).
+
+        Returns ``(loss, m)`` with ``m = w @ P`` (the leaf masses) when ``leaf_mass``
+        is true, else None.
+        """
+        torch = self.torch
         if self.est._is_classifier:
-            log_q = self.torch.log_softmax(self.leaf, dim=1)
-            return -(T * (P @ log_q)).sum(dim=1)
+            # sum_x w_x sum_c T_xc (P log q)_xc = sum_lc (P^T (w T))_lc log q_lc: the
+            # product over samples first needs one matrix product forward and one
+            # backward, and an extra column w gives the leaf masses P^T w with it.
+            wT = w.unsqueeze(1) * T
+            if leaf_mass:
+                wT = torch.cat((wT, w.unsqueeze(1)), dim=1)
+            per_leaf = P.t() @ wT
+            log_q = torch.log_softmax(self.leaf, dim=1)
+            n_classes = log_q.shape[1]
+            loss = -(per_leaf[:, :n_classes] * log_q).sum() / w.sum()
+            return loss, per_leaf[:, n_classes] if leaf_mass else None
         # sum_l P_l |y - v_l|^2 = |y|^2 - 2 y.(P V) + P (|v|^2)
         V = self.leaf
-        return (
+        per_sample = (
             T.square().sum(dim=1)
             - 2 * (T * (P @ V)).sum(dim=1)
             + P @ V.square().sum(dim=1)
         ).clamp_min(0)
+        loss = (w * per_sample).sum() / w.sum()
+        return loss, w @ P if leaf_mass else None
 
-    def balance_penalty(self, mass):
-        """Penalty from the weighted path mass of every node, shape (n_nodes,)."""
+    def inner_masses(self, leaf_mass):
+        """Masses of the right children and of the inner nodes, from the leaf masses.
+
+        A node's path probability is the sum of its leaves', so its weighted mass is the
+        sum of its leaves' masses: summing pairs level by level up the tree gives every
+        inner node's mass without computing (or exponentiating) the path probabilities
+        of the inner nodes. Returns two tensors of shape (n_inner,), internal order.
+        """
+        pairs = []  # (left, right) child masses of the inner nodes of each level
+        mass = leaf_mass
+        for _ in range(self.max_depth):
+            # In internal order a level is [left children, right children].
+            pair = mass.view(2, -1)
+            pairs.append(pair)
+            mass = pair.sum(dim=0)
+        pairs = self.torch.cat(pairs[::-1], dim=1)  # levels from the root down
+        return pairs[1], pairs.sum(dim=0)
+
+    def balance_penalty(self, right, parent):
+        """Penalty from the weighted path masses of the right children and of the
+        inner nodes, both of shape (n_inner,)."""
         torch = self.torch
-        right, parent = mass[self.right], mass[: len(self.inner)]
         # alpha of this batch. The paper smooths alpha with a running average whose
         # window grows as 2**depth; differentiating that running ratio shrinks a deep
         # node's gradient by its window (almost no penalty below the top levels), and
@@ -300,12 +387,13 @@ class _Trainer:
         return -(self.penalty_scale * 0.5 * log_both).sum()
 
     def step(self, X, T, w):
-        P_all = self.log_path(X).exp()
-        n_inner = len(self.inner)
-        P_leaf = _leaf_columns(self.torch, P_all, n_inner)
-        loss = (w * self.leaf_loss(P_leaf, T)).sum() / w.sum()
-        if self.est.penalty > 0:
-            loss = loss + self.balance_penalty(w @ P_all)
+        # Only the leaves' path probabilities are exponentiated: the loss needs no
+        # other, and the penalty's inner-node masses are sums of leaf masses.
+        P_leaf = self.leaf_log_path(X).exp()
+        penalised = self.est.penalty > 0
+        loss, leaf_mass = self.leaf_loss(P_leaf, T, w, leaf_mass=penalised)
+        if penalised:
+            loss = loss + self.balance_penalty(*self.inner_masses(leaf_mass))
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
@@ -315,8 +403,7 @@ class _Trainer:
         """Validation score: agreement with argmax targets, or minus the MSE."""
         torch = self.torch
         with torch.no_grad():
-            n_inner = len(self.inner)
-            log_leaf = self.log_path(X)[:, n_inner:]
+            log_leaf = self.leaf_log_path(X)
             if self.est.prediction == "max_path":
                 out = self.leaf[log_leaf.argmax(dim=1)]
             else:
