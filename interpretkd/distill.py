@@ -200,6 +200,14 @@ def _is_fitted(model) -> bool:
     return True
 
 
+def _sorted_if_possible(index: pd.Index) -> pd.Index:
+    """Sorted categories, so codes do not depend on the order of the rows."""
+    try:
+        return index.sort_values()
+    except TypeError:  # values of mixed types: keep the order they first appear in
+        return index
+
+
 def _is_category_like(dtype) -> bool:
     return (
         isinstance(dtype, pd.CategoricalDtype)
@@ -262,7 +270,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
                 col: (
                     X[col].cat.categories
                     if isinstance(X[col].dtype, pd.CategoricalDtype)
-                    else pd.Index(pd.unique(X[col].dropna()))
+                    else _sorted_if_possible(pd.Index(pd.unique(X[col].dropna())))
                 ).tolist()
                 for col in X.columns
                 if _is_category_like(X[col].dtype)

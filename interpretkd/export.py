@@ -86,6 +86,9 @@ class _ModelView:
     # the split's score over one typical step of the feature, so a feature that
     # barely varies cannot top the list with a huge raw weight.
     feature_scale: np.ndarray | None = None
+    # Category names of columns a distiller encoded as codes 0..n-1 (its
+    # ``categories_``), by feature index: axis splits on them read "c in {a, b}".
+    categories: dict[int, list[str]] | None = None
     # Linear models.
     coef: np.ndarray | None = None  # (n_outputs, n_features)
     intercept: np.ndarray | None = None
@@ -114,6 +117,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     """Unwrap distillers and pipelines and describe the student found inside."""
     names_f = None
     names_c = None
+    categories = None
     transforms: list[Any] = []
     est = estimator
     for _ in range(32):  # nesting deeper than this is a cycle, not a model
@@ -131,6 +135,14 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
         if _is_distiller(est):
             if names_f is None and hasattr(est, "feature_names_in_"):
                 names_f = [str(n) for n in est.feature_names_in_]
+            encoded = getattr(est, "categories_", None)
+            if encoded and hasattr(est, "feature_names_in_"):
+                columns = [str(c) for c in est.feature_names_in_]
+                categories = {
+                    columns.index(str(col)): [str(c) for c in cats]
+                    for col, cats in encoded.items()
+                    if str(col) in columns
+                }
             if names_c is None and hasattr(est, "classes_"):
                 # The student predicts column indices into the distiller's classes_,
                 # and may have seen only some of them (hard targets, or classes
@@ -180,6 +192,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     else:
         view = _linear_view(est)
     view.transforms = transforms
+    view.categories = categories
 
     view.feature_names = _check_names(
         feature_names if feature_names is not None else names_f,
@@ -505,6 +518,12 @@ def _route(view: _ModelView, x: np.ndarray, precision: int, top_k: int | None):
                 f"{view.feature_names[f]} = {_num(value, precision)} {op} "
                 f"{_num(view.threshold[node], precision)}"
             )
+            if _category_side(view, node, go_left) is not None and np.isfinite(value):
+                name = view.categories[f][int(value)]
+                condition = (
+                    f"{view.feature_names[f]} = {name}: "
+                    f"{_axis_condition(view, node, go_left, precision)}"
+                )
             p_step = 1.0
             features = {view.feature_names[f]: float(value)}
         else:
@@ -819,6 +838,8 @@ def _html_label(rows: list[str], extra: str = "") -> str:
 
 def _inner_rows(view, node, precision, top_k) -> list[str]:
     if view.kind == "axis":
+        if _category_side(view, node, True) is not None:
+            return [_esc(_axis_condition(view, node, True, precision))]
         f = int(view.feature[node])
         threshold = _num(view.threshold[node], precision)
         return [f"{_esc(view.feature_names[f])} &le; {threshold}"]
@@ -1155,11 +1176,28 @@ def _leaf_text(view, node, precision, show_samples) -> str:
     return text + ", ".join(extras) + ")" if extras else text[:-2]
 
 
+def _category_side(view, node, go_left: bool) -> list[str] | None:
+    """Names of the categories a split on an encoded column sends to one side."""
+    f = int(view.feature[node])
+    if not view.categories or f not in view.categories:
+        return None
+    names = view.categories[f]
+    cut = int(np.floor(view.threshold[node])) + 1  # codes 0..cut-1 go left
+    return names[:cut] if go_left else names[cut:]
+
+
+def _axis_condition(view, node, go_left: bool, precision: int) -> str:
+    f = int(view.feature[node])
+    side = _category_side(view, node, go_left)
+    if side is not None:
+        return f"{view.feature_names[f]} in {{{', '.join(side)}}}"
+    op = "<=" if go_left else ">"
+    return f"{view.feature_names[f]} {op} {_num(view.threshold[node], precision)}"
+
+
 def _condition(view, node, go_left, precision, top_k) -> str:
     if view.kind == "axis":
-        f = int(view.feature[node])
-        op = "<=" if go_left else ">"
-        return f"{view.feature_names[f]} {op} {_num(view.threshold[node], precision)}"
+        return _axis_condition(view, node, go_left, precision)
     w, b = view.weights[node], view.bias[node]
     if view.beta[node] < 0:  # right when beta * score > 0, i.e. score < 0
         w, b = -w, -b

@@ -466,3 +466,23 @@ def test_report_html_refuses_to_replace_a_file_unless_overwrite(
     fresh = tmp_path / "fresh.html"
     assert report.to_html(fresh, shap=False) == fresh.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh.html", "report.html"]
+
+
+def test_splits_on_encoded_columns_name_their_categories():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=300),
+            "colour": rng.choice(["red", "blue", "green"], 300),
+        }
+    )
+    y = ((frame.colour == "red") | (frame["size"] > 1)).astype(int)
+    model = DistilledClassifier(
+        None, DecisionTreeClassifier(max_depth=3, random_state=0), random_state=0
+    ).fit(frame, y)
+    assert model.categories_ == {"colour": ["blue", "green", "red"]}
+    text = export_text(model)
+    assert "colour in {" in text and "colour <=" not in text
+    path = prediction_path(model, frame.iloc[0])
+    assert any(f"colour = {frame.colour.iloc[0]}" in s["condition"] for s in path.steps)
+    assert "colour in {" in export_graphviz(model).source
