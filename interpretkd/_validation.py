@@ -16,6 +16,7 @@ __all__ = [
     "check_temperature",
     "check_alpha",
     "check_positive_int",
+    "is_fitted_distiller",
 ]
 
 # Rows of soft targets must sum to one within this tolerance.
@@ -142,3 +143,9 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return int(value)
+
+
+def is_fitted_distiller(obj) -> bool:
+    """Whether ``obj`` is a fitted DistilledClassifier / DistilledRegressor (or a
+    copy loaded from a student file, whose teacher may be absent)."""
+    return hasattr(obj, "student_") and hasattr(obj, "teacher_predict")

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from interpretkd._validation import check_positive_int
+from interpretkd._validation import check_positive_int, is_fitted_distiller
 
 __all__ = [
     "export_graphviz",
@@ -109,10 +109,6 @@ class _ModelView:
         return ["value"] if n_out == 1 else [f"y[{k}]" for k in range(n_out)]
 
 
-def _is_distiller(est) -> bool:
-    return hasattr(est, "student_") and hasattr(est, "teacher_")
-
-
 def _resolve(estimator, feature_names, class_names) -> _ModelView:
     """Unwrap distillers and pipelines and describe the student found inside."""
     names_f = None
@@ -132,7 +128,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
                     names_f = None
             est = est[-1]
             continue
-        if _is_distiller(est):
+        if is_fitted_distiller(est):
             if names_f is None and hasattr(est, "feature_names_in_"):
                 names_f = [str(n) for n in est.feature_names_in_]
             encoded = getattr(est, "categories_", None)

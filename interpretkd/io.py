@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from interpretkd._validation import is_fitted_distiller
+
 __all__ = [
     "ModelFormatError",
     "UntrustedFileError",
@@ -1068,10 +1070,6 @@ def teacher_task(model: Any) -> str:
     return "classification" if as_teacher(model).is_classifier else "regression"
 
 
-def _is_distiller(model: Any) -> bool:
-    return hasattr(model, "student_") and hasattr(model, "teacher_predict")
-
-
 def without_teacher(distilled: Any) -> Any:
     """A copy of a fitted distiller that holds its student but not its teacher.
 
@@ -1093,7 +1091,7 @@ def without_teacher(distilled: Any) -> Any:
     """
     import copy
 
-    if not _is_distiller(distilled):
+    if not is_fitted_distiller(distilled):
         raise TypeError(
             "without_teacher needs a fitted DistilledClassifier or "
             f"DistilledRegressor, got {type(distilled).__name__}."
@@ -1129,7 +1127,7 @@ def with_teacher(distilled: Any, teacher: Any) -> Any:
     """
     import copy
 
-    if not _is_distiller(distilled):
+    if not is_fitted_distiller(distilled):
         raise TypeError(
             f"Expected a student file written by interpretkd (a fitted distiller), got "
             f"a {type(distilled).__name__}."

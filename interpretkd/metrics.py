@@ -6,13 +6,10 @@ import numpy as np
 from sklearn.metrics import r2_score
 from sklearn.pipeline import Pipeline
 
+from interpretkd._validation import is_fitted_distiller
 from interpretkd.teachers import as_teacher
 
 __all__ = ["fidelity_score", "student_complexity"]
-
-
-def _is_distiller(model) -> bool:
-    return hasattr(model, "student_") and hasattr(model, "teacher_predict")
 
 
 def fidelity_score(teacher, student, X) -> float:
@@ -36,7 +33,8 @@ def fidelity_score(teacher, student, X) -> float:
         is perfect). For regressors, the R² of the student's predictions against the
         teacher's (1.0 is perfect; it can be negative).
     """
-    if _is_distiller(student) and (teacher is None or teacher is student.teacher_):
+    own_teacher = teacher is None or teacher is getattr(student, "teacher_", None)
+    if is_fitted_distiller(student) and own_teacher:
         t_pred = student.teacher_predict(X)
         is_clf = hasattr(student, "classes_")
     else:
@@ -73,7 +71,7 @@ def student_complexity(student) -> dict:
     ``n_nodes``, ``n_nonzero_weights`` (linear models and oblique or soft trees) and
     ``n_features_used``.
     """
-    if _is_distiller(student):
+    if is_fitted_distiller(student):
         student = student.student_
     if isinstance(student, Pipeline):
         student = student.steps[-1][1]
