@@ -158,25 +158,48 @@ def _bit_reversed_order(max_depth: int):
     return inner, level(max_depth)
 
 
-def _leaf_log_path_torch(torch, X, weight, bias, beta, max_depth: int):
-    """Log path probability of every leaf, shape (n, 2**max_depth), differentiable.
+def _leaf_log_path_torch(
+    torch,
+    X,
+    weight,
+    bias,
+    beta,
+    max_depth: int,
+    return_logits: bool = False,
+    path_matrix=None,
+):
+    """Log path probability of every leaf, shape (n, 2**max_depth).
 
     ``weight``/``bias`` rows and the returned leaf columns are in the internal
     bit-reversed order (see :func:`_bit_reversed_order`). ``beta`` is a float (a fixed
-    temperature, folded into the matrix product) or a tensor (learned).
+    temperature, folded into the matrix product) or a tensor (learned). With
+    ``return_logits`` the node logits ``z = beta * (X w + b)``, shape (n, n_inner),
+    come too, for the backward pass (:func:`_node_logit_grad_torch`). With
+    ``path_matrix`` (:func:`_path_matrix`) the sums over each leaf's ancestors are one
+    matrix product instead of a loop over the levels: faster for a small tree.
     """
     if isinstance(beta, float):
-        # beta * (X w + b) in one call: no separate elementwise product to run and
-        # to differentiate.
+        # beta * (X w + b) in one call: no separate elementwise product to run.
         z = torch.addmm(bias, X, weight.t(), beta=beta, alpha=beta)
     else:
         z = torch.addmm(bias, X, weight.t()) * beta
     log_right = torch.nn.functional.logsigmoid(z)
     # (n, 2, n_inner): log sigmoid(-z) = log sigmoid(z) - z, then log sigmoid(z).
     steps = torch.stack((log_right - z, log_right), dim=1)
-    n = X.shape[0]
-    # split (not slicing) per level: its backward is one concatenation instead of a
-    # zero-filled full-size gradient per level.
+    if path_matrix is not None:
+        leaves = steps.view(steps.shape[0], -1) @ path_matrix
+    else:
+        leaves = _sum_down_levels(torch, steps, max_depth)
+    return (leaves, z) if return_logits else leaves
+
+
+def _sum_down_levels(torch, steps, max_depth: int):
+    """Sum of the steps along every root-to-leaf path, level by level.
+
+    ``steps`` (n, 2, n_inner) holds each node's left and right step, internal order;
+    returns (n, 2**max_depth).
+    """
+    n = steps.shape[0]
     by_level = torch.split(steps, [2**k for k in range(max_depth)], dim=2)
     current = by_level[0].reshape(n, 2)
     for k in range(1, max_depth):
@@ -185,12 +208,80 @@ def _leaf_log_path_torch(torch, X, weight, bias, beta, max_depth: int):
     return current
 
 
+def _path_matrix(torch, max_depth: int, dtype=None, device=None):
+    """0/1 matrix of shape (2 * n_inner, n_leaves): which steps each leaf's path takes.
+
+    Row ``i`` is the left step of inner node ``i``, row ``n_inner + i`` its right step
+    (internal order, as ``steps.view(n, -1)`` in :func:`_leaf_log_path_torch`), so
+    that ``steps @ matrix`` sums every leaf's path. The rows of the right steps are
+    also the leaves under each node's right child, and the sum of both halves the
+    leaves under each node.
+    """
+    n_inner = 2**max_depth - 1
+    unit = torch.eye(2 * n_inner, dtype=dtype, device=device)
+    return _sum_down_levels(torch, unit.view(2 * n_inner, 2, n_inner), max_depth)
+
+
+def _node_logit_grad_torch(torch, neg_grad_leaf, z, max_depth: int, sum_matrix=None):
+    """Gradient w.r.t. the node logits from minus that w.r.t. the leaf log paths.
+
+    The backward pass of :func:`_leaf_log_path_torch`, written out: a leaf's log path
+    sums log sigmoid(z) (went right) or log sigmoid(-z) (went left) over its
+    ancestors, so with ``g_L`` and ``g_R`` the summed gradients of the leaves below a
+    node's left and right child, the node's gradient is
+    ``(g_L + g_R) * sigmoid(-z) - g_L`` (the form autograd evaluates). The sums are
+    built level by level up the tree, pairs of halves in the internal order, or, with
+    ``sum_matrix`` (shape (n_leaves, 2 * n_inner): the left-step rows of
+    :func:`_path_matrix`, then the sums of both halves, transposed), as one matrix
+    product. A few operations replace an autograd graph of some 40 nodes, whose
+    bookkeeping dominated the step of a small tree.
+
+    ``neg_grad_leaf`` is *minus* the gradient w.r.t. the leaf log paths, shape
+    (n, n_leaves), internal order (the sign folds into the caller's scalars, saving a
+    pass); returns the gradient w.r.t. ``z``, shape (n, n_inner).
+    """
+    n, n_inner = z.shape
+    sig_left = torch.sigmoid(-z)  # d log sigmoid(z) / dz, precise where it is small
+    if sum_matrix is not None:
+        sums = (neg_grad_leaf @ sum_matrix).view(n, 2, n_inner)  # [-g_L, -(g_L + g_R)]
+        return torch.addcmul(sums[:, 0], sums[:, 1], sig_left, value=-1)
+    grad = torch.empty_like(z)
+    below = neg_grad_leaf
+    for k in range(max_depth - 1, -1, -1):
+        start, stop = 2**k - 1, 2 ** (k + 1) - 1
+        pair = below.view(n, 2, -1)  # level k's [left children, right children]
+        below = pair.sum(dim=1)  # minus (g_L + g_R) of every node of level k
+        # -g_L + (g_L + g_R) * sigmoid(-z)
+        torch.addcmul(
+            pair[:, 0],
+            below,
+            sig_left[:, start:stop],
+            value=-1,
+            out=grad[:, start:stop],
+        )
+    return grad
+
+
 class _Trainer:
     """Owns the torch tensors of one ``fit``/``partial_fit`` call.
 
     Parameters are kept in the *standardised* input space; the estimator converts them
     to and from its NumPy state.
+
+    The gradients are written out by hand rather than left to autograd: the training
+    step of a small tree is a few dozen tiny operations around two matrix products,
+    and the bookkeeping of an autograd graph (plus Adam's per-tensor loop) cost as
+    much as the arithmetic. The trained tensors (weight, bias, leaf logits and a
+    learned log_beta) are views of one flat parameter, their gradients views of one
+    flat gradient buffer that every step overwrites, so Adam updates one tensor.
     """
+
+    # Up to these depths the sums over the tree's levels (leaf paths and their
+    # gradient; inner-node masses and theirs) are products with a fixed 0/1 matrix,
+    # one call instead of two or three a level; deeper, the matrix products cost more
+    # than the loops (measured at batch 256, 784 features).
+    path_matrix_max_depth = 6
+    mass_matrix_max_depth = 8
 
     def __init__(self, estimator, state, n_features, n_outputs, dtype, device, gen):
         torch = _import_torch()
@@ -236,60 +327,97 @@ class _Trainer:
         leaf = leaf[self.leaf_order]
         if log_beta.ndim:
             log_beta = log_beta[self.inner_order]
-        self.weight = w.to(device).requires_grad_(True)
-        self.bias = b.to(device).requires_grad_(True)
-        self.leaf = leaf.to(device).requires_grad_(True)
-        self.log_beta = log_beta.to(device).requires_grad_(bool(estimator.learn_beta))
-        self.alpha_num = num.to(device)
-        self.alpha_den = den.to(device)
-        params = [self.weight, self.bias, self.leaf]
+        learned = bool(estimator.learn_beta)
+        params = [w, b, leaf] + ([log_beta] if learned else [])
         # Permutation of each parameter's first axis (internal order <-> heap order).
         self.param_orders = [self.inner_order, self.inner_order, self.leaf_order]
-        if estimator.learn_beta:
-            params.append(self.log_beta)
+        if learned:
             self.param_orders.append(self.inner_order)
-        self.params = params
-        self.optimizer = torch.optim.Adam(params, lr=estimator.learning_rate_)
+        self.param_shapes = [tuple(p.shape) for p in params]
+        self.flat = torch.cat([p.reshape(-1) for p in params]).to(device)
+        self.flat.grad = torch.zeros_like(self.flat)
+        views, grads = self._split(self.flat), self._split(self.flat.grad)
+        self.weight, self.bias, self.leaf = views[:3]
+        self.weight_grad, self.bias_grad, self.leaf_grad = grads[:3]
+        if learned:
+            self.log_beta, self.log_beta_grad = views[3], grads[3]
+        else:
+            self.log_beta = log_beta.to(device)
+        # A fixed beta is a float, so that it folds into the matrix products.
+        self.beta = None if learned else math.exp(float(log_beta))
+        self.alpha_num = num.to(device)
+        self.alpha_den = den.to(device)
+        self.params = [self.flat]
+        self.optimizer = torch.optim.Adam(self.params, lr=estimator.learning_rate_)
         if state is not None and state.get("optimizer") is not None:
             self._load_optimizer(state["optimizer"])
         depths = _node_depths(self.max_depth)[:n_inner]
-        self.penalty_scale = torch.as_tensor(
-            estimator.penalty * 2.0 ** (-depths), dtype=dtype, device=device
+        # -penalty * 2**-depth / 2: the weight of log(alpha) + log(1 - alpha).
+        self.penalty_weight = torch.as_tensor(
+            -0.5 * estimator.penalty * 2.0 ** (-depths), dtype=dtype, device=device
         )
         # Running-average window of alpha grows as 2**depth batches (the paper's
         # "time window exponentially proportional to the depth of the node").
         self.decay = torch.as_tensor(1.0 - 2.0 ** (-depths), dtype=dtype, device=device)
+        self.path_matrix = self.path_grad_matrix = self.mass_matrix = None
+        if self.max_depth <= max(
+            self.path_matrix_max_depth, self.mass_matrix_max_depth
+        ):
+            steps = _path_matrix(torch, self.max_depth, dtype, device)
+            left, right = steps[:n_inner], steps[n_inner:]
+            under = left + right  # the leaves under each node
+            if self.max_depth <= self.path_matrix_max_depth:
+                self.path_matrix = steps
+                self.path_grad_matrix = torch.cat((left, under)).t().contiguous()
+            if self.max_depth <= self.mass_matrix_max_depth:
+                self.mass_matrix = torch.cat((right, under)).t().contiguous()
+
+    def _split(self, flat):
+        """Views of a flat tensor shaped as the parameters (internal order)."""
+        sizes = [math.prod(shape) for shape in self.param_shapes]
+        return [
+            part.view(shape)
+            for part, shape in zip(flat.split(sizes), self.param_shapes, strict=True)
+        ]
 
     # -- optimizer state as numpy -----------------------------------------------------
     def _load_optimizer(self, saved):
+        """Load the saved per-parameter Adam state (heap order) into the flat one."""
         torch = self.torch
-        if len(saved["state"]) != len(self.params):
+        if len(saved["state"]) != len(self.param_shapes):
             return
+        flat_state = {}
+        for k, v in saved["state"][0].items():
+            if k == "step":  # one count for all: every step updates every parameter
+                flat_state[k] = torch.as_tensor(v, dtype=torch.float32)
+                continue
+            parts = []
+            for st, order in zip(saved["state"], self.param_orders, strict=True):
+                t = torch.as_tensor(st[k], dtype=self.dtype)
+                parts.append((t[order] if t.ndim else t).reshape(-1))
+            flat_state[k] = torch.cat(parts)
         sd = self.optimizer.state_dict()
-        sd["state"] = {
-            i: {
-                k: torch.as_tensor(v, dtype=torch.float32)
-                if k == "step"
-                else torch.as_tensor(v, dtype=self.dtype)[self.param_orders[i]]
-                for k, v in st.items()
-            }
-            for i, st in enumerate(saved["state"])
-        }
+        sd["state"] = {0: flat_state}
         self.optimizer.load_state_dict(sd)
 
     def _dump_optimizer(self):
+        """The Adam state as one dict of NumPy arrays per parameter, in heap order.
+
+        The format of the former one-tensor-per-parameter optimizer, so that states
+        saved by either version load in either.
+        """
         sd = self.optimizer.state_dict()
-
-        def heap(i, k, v):
+        if not sd["state"]:
+            return {"state": []}
+        out = [{} for _ in self.param_shapes]
+        for k, v in sd["state"][0].items():
             v = v.detach().cpu()
-            return (v if k == "step" else v[self.param_orders[i]]).numpy().copy()
-
-        return {
-            "state": [
-                {k: heap(i, k, v) for k, v in sd["state"][i].items()}
-                for i in sorted(sd["state"])
-            ]
-        }
+            parts = [v] * len(out) if k == "step" else self._split(v)
+            for st, t, order in zip(out, parts, self.param_orders, strict=True):
+                if k != "step" and t.ndim:
+                    t = t[order]  # internal order -> heap order
+                st[k] = t.numpy().copy()
+        return {"state": out}
 
     def state(self):
         def np_(t, order=None):
@@ -310,43 +438,65 @@ class _Trainer:
         }
 
     # -- model ------------------------------------------------------------------------
-    def leaf_log_path(self, X):
-        """Log path probability of every leaf, shape (n, n_leaves), internal order."""
-        learned = self.est.learn_beta
-        # A fixed beta goes in as a float, so that it folds into the matrix product.
-        beta = self.log_beta.exp() if learned else math.exp(float(self.log_beta))
+    def leaf_log_path(self, X, return_logits=False):
+        """Log path probability of every leaf, shape (n, n_leaves), internal order
+        (and the node logits with ``return_logits``)."""
+        beta = self.log_beta.exp() if self.beta is None else self.beta
         return _leaf_log_path_torch(
-            self.torch, X, self.weight, self.bias, beta, self.max_depth
+            self.torch,
+            X,
+            self.weight,
+            self.bias,
+            beta,
+            self.max_depth,
+            return_logits,
+            self.path_matrix,
         )
 
-    def leaf_loss(self, P, T, w, leaf_mass=False):
+    def leaf_loss(self, P, T, w, inv_wsum):
         """Weighted mean over samples of sum_l P_l(x) * loss(target, leaf l).
 
-        Returns ``(loss, m)`` with ``m = w @ P`` (the leaf masses) when ``leaf_mass``
-        is true, else None.
+        Returns ``(loss, m, A, B)``: the loss, the leaf masses ``m = w @ P``, and the
+        gradient of the loss w.r.t. ``P`` as the product ``A @ B.T``, whose last
+        columns, ``w`` in ``A`` and an unset one in ``B``, are for the gradient of the
+        penalty w.r.t. ``m``. Writes the gradient w.r.t. the leaf parameters.
         """
         torch = self.torch
+        L = P.shape[1]
         if self.est._is_classifier:
             # sum_x w_x sum_c T_xc (P log q)_xc = sum_lc (P^T (w T))_lc log q_lc: the
-            # product over samples first needs one matrix product forward and one
-            # backward, and an extra column w gives the leaf masses P^T w with it.
-            wT = w.unsqueeze(1) * T
-            if leaf_mass:
-                wT = torch.cat((wT, w.unsqueeze(1)), dim=1)
-            per_leaf = P.t() @ wT
+            # product over samples first needs one matrix product, and an extra
+            # column w gives the leaf masses P^T w with it.
+            A = torch.cat((w.unsqueeze(1) * T, w.unsqueeze(1)), dim=1)
+            S = P.t() @ A
+            C = S.shape[1] - 1
+            SC = S[:, :C]
             log_q = torch.log_softmax(self.leaf, dim=1)
-            n_classes = log_q.shape[1]
-            loss = -(per_leaf[:, :n_classes] * log_q).sum() / w.sum()
-            return loss, per_leaf[:, n_classes] if leaf_mass else None
+            loss = (SC * log_q).sum() * -inv_wsum
+            # Gradient of -sum S log_softmax(leaf) / wsum: (q * rowsum(S) - S) / wsum.
+            rowsum = SC.sum(dim=1, keepdim=True)
+            torch.addcmul(SC, log_q.exp(), rowsum, value=-1, out=self.leaf_grad)
+            self.leaf_grad.mul_(-inv_wsum)
+            B = torch.empty((L, C + 1), dtype=P.dtype, device=P.device)
+            torch.mul(log_q, -inv_wsum, out=B[:, :C])
+            return loss, S[:, C], A, B
         # sum_l P_l |y - v_l|^2 = |y|^2 - 2 y.(P V) + P (|v|^2)
         V = self.leaf
-        per_sample = (
-            T.square().sum(dim=1)
-            - 2 * (T * (P @ V)).sum(dim=1)
-            + P @ V.square().sum(dim=1)
-        ).clamp_min(0)
-        loss = (w * per_sample).sum() / w.sum()
-        return loss, w @ P if leaf_mass else None
+        C = V.shape[1]
+        v2 = V.square().sum(dim=1)
+        raw = T.square().sum(dim=1) - 2 * (T * (P @ V)).sum(dim=1) + P @ v2
+        loss = (w * raw.clamp_min(0)).sum() * inv_wsum
+        # Sample weights where the clamp let the gradient through, over the total.
+        a = torch.where(raw >= 0, w, 0).mul_(inv_wsum).unsqueeze(1)
+        # d/dP_xl = a_x (|v_l|^2 - 2 T_x . v_l); d/dV = 2 (V * P^T a - P^T (a T)).
+        A = torch.cat((a * T, a, w.unsqueeze(1)), dim=1)
+        S = P.t() @ A
+        torch.addcmul(S[:, :C], V, S[:, C : C + 1], value=-1, out=self.leaf_grad)
+        self.leaf_grad.mul_(-2)
+        B = torch.empty((L, C + 2), dtype=P.dtype, device=P.device)
+        torch.mul(V, -2, out=B[:, :C])
+        B[:, C] = v2
+        return loss, S[:, C + 1], A, B
 
     def inner_masses(self, leaf_mass):
         """Masses of the right children and of the inner nodes, from the leaf masses.
@@ -356,6 +506,10 @@ class _Trainer:
         inner node's mass without computing (or exponentiating) the path probabilities
         of the inner nodes. Returns two tensors of shape (n_inner,), internal order.
         """
+        if self.mass_matrix is not None:
+            both = leaf_mass @ self.mass_matrix
+            n_inner = both.shape[0] // 2
+            return both[:n_inner], both[n_inner:]
         pairs = []  # (left, right) child masses of the inner nodes of each level
         mass = leaf_mass
         for _ in range(self.max_depth):
@@ -366,9 +520,32 @@ class _Trainer:
         pairs = self.torch.cat(pairs[::-1], dim=1)  # levels from the root down
         return pairs[1], pairs.sum(dim=0)
 
+    def leaf_mass_grad(self, g_right, g_parent):
+        """Gradient w.r.t. the leaf masses from those w.r.t. :meth:`inner_masses`.
+
+        A leaf's mass counts in the mass of each of its ancestors and in the right-child
+        mass of those it lies right of: the gradient accumulates down the tree, level by
+        level, each level's children ``[left, right]`` receiving their parent's total
+        plus, for the right ones, the parent's ``g_right``.
+        """
+        torch = self.torch
+        if self.mass_matrix is not None:
+            return self.mass_matrix @ torch.cat((g_right, g_parent))
+        total = g_parent[:1]  # gradient of the root's mass
+        for k in range(self.max_depth):
+            start, stop = 2**k - 1, 2 ** (k + 1) - 1
+            children = torch.stack((total, total + g_right[start:stop])).view(-1)
+            if k + 1 < self.max_depth:
+                total = children + g_parent[stop : 2 * stop + 1]
+        return children
+
     def balance_penalty(self, right, parent):
         """Penalty from the weighted path masses of the right children and of the
-        inner nodes, both of shape (n_inner,)."""
+        inner nodes, both of shape (n_inner,).
+
+        Returns ``(penalty, g_right, g_parent)``, the gradients w.r.t. the two inputs
+        evaluated as autograd does (clamped entries pass none).
+        """
         torch = self.torch
         # alpha of this batch. The paper smooths alpha with a running average whose
         # window grows as 2**depth; differentiating that running ratio shrinks a deep
@@ -378,26 +555,62 @@ class _Trainer:
         # alpha against 79.5% and 82.0% with the two running-average forms.
         if self.est.penalty_average == "running":
             # The paper's form: running sums over a window of 2**depth batches,
-            # this batch's terms carrying the gradient.
+            # this batch's terms carrying the gradient (d/d right = d/d right').
             right = self.decay * self.alpha_num + right
             parent = self.decay * self.alpha_den + parent
-        self.alpha_num, self.alpha_den = right.detach(), parent.detach()
-        alpha = (right / parent.clamp_min(1e-12)).clamp(_ALPHA_EPS, 1 - _ALPHA_EPS)
-        log_both = torch.log(alpha) + torch.log1p(-alpha)
-        return -(self.penalty_scale * 0.5 * log_both).sum()
+        self.alpha_num, self.alpha_den = right, parent
+        parent_c = parent.clamp_min(1e-12)
+        ratio = right / parent_c
+        alpha = ratio.clamp(_ALPHA_EPS, 1 - _ALPHA_EPS)
+        weight = self.penalty_weight
+        penalty = (weight * (torch.log(alpha) + torch.log1p(-alpha))).sum()
+        # d/d alpha of weight * (log(alpha) + log(1 - alpha)), zero where clamped.
+        g_alpha = (weight / alpha - weight / (1 - alpha)).masked_fill_(
+            ratio != alpha, 0
+        )
+        g_right = g_alpha / parent_c
+        g_parent = (ratio / parent_c).mul_(g_alpha).neg_()
+        g_parent.masked_fill_(parent_c != parent, 0)
+        return penalty, g_right, g_parent
 
     def step(self, X, T, w):
+        """One Adam step on a batch; returns the batch's loss.
+
+        Forward and backward are written out (see the class docstring): the backward
+        runs the forward's matrix products transposed, from the loss down to the
+        gradient w.r.t. the node logits (:func:`_node_logit_grad_torch`) and one
+        matrix product for the filters.
+        """
+        torch = self.torch
         # Only the leaves' path probabilities are exponentiated: the loss needs no
         # other, and the penalty's inner-node masses are sums of leaf masses.
-        P_leaf = self.leaf_log_path(X).exp()
-        penalised = self.est.penalty > 0
-        loss, leaf_mass = self.leaf_loss(P_leaf, T, w, leaf_mass=penalised)
-        if penalised:
-            loss = loss + self.balance_penalty(*self.inner_masses(leaf_mass))
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        log_leaf, z = self.leaf_log_path(X, return_logits=True)
+        P = log_leaf.exp_()
+        inv_wsum = 1.0 / float(w.sum())
+        loss, leaf_mass, A, B = self.leaf_loss(P, T, w, inv_wsum)
+        if self.est.penalty > 0:
+            penalty, g_right, g_parent = self.balance_penalty(
+                *self.inner_masses(leaf_mass)
+            )
+            B[:, -1] = self.leaf_mass_grad(g_right, g_parent)
+            loss = loss + penalty
+        else:
+            A, B = A[:, :-1], B[:, :-1]
+        # Minus the gradient w.r.t. the leaf log paths, A @ B.T * P, times beta when
+        # it is fixed: then the node gradient is w.r.t. X w + b, ready for the filters.
+        B.mul_(-1.0 if self.beta is None else -self.beta)
+        neg_grad_leaf = torch.mm(A, B.t()).mul_(P)
+        grad_z = _node_logit_grad_torch(
+            torch, neg_grad_leaf, z, self.max_depth, self.path_grad_matrix
+        )
+        if self.beta is None:
+            # z = beta * (X w + b), beta = exp(log_beta): d/d log_beta = sum_x g z.
+            torch.sum(grad_z * z, dim=0, out=self.log_beta_grad)
+            grad_z.mul_(self.log_beta.exp())
+        torch.mm(grad_z.t(), X, out=self.weight_grad)
+        torch.sum(grad_z, dim=0, out=self.bias_grad)
         self.optimizer.step()
-        return float(loss.detach())
+        return float(loss)
 
     def score(self, X, T, w):
         """Validation score: agreement with argmax targets, or minus the MSE."""
