@@ -728,6 +728,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         validation_fraction: float | None = None,
         n_iter_no_change: int | None = 10,
         tol: float = 1e-4,
+        scale_floor: float = 0.0,
         prediction: str = "max_path",
         device: Any = "cpu",
         random_state=None,
@@ -746,6 +747,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.scale_floor = scale_floor
         self.prediction = prediction
         self.device = device
         self.random_state = random_state
@@ -768,7 +770,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
                 raise TypeError(f"{name} must be a positive number, got {value!r}.")
             if not (np.isfinite(value) and value > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-        for name in ("penalty", "tol"):
+        for name in ("penalty", "tol", "scale_floor"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{name} must be a number >= 0, got {value!r}.")
@@ -836,7 +838,8 @@ class _BaseSoftDecisionTree(BaseEstimator):
             )
         if not resume:
             mean = np.average(X, axis=0, weights=w)
-            scale = np.sqrt(np.average((X - mean) ** 2, axis=0, weights=w))
+            var = np.average((X - mean) ** 2, axis=0, weights=w)
+            scale = np.sqrt(var + float(self.scale_floor) ** 2)
             scale[~(scale > 1e-12 * np.maximum(1.0, np.abs(mean)))] = 1.0
             self._x_mean, self._x_scale = mean, scale
         Xs = ((X - self._x_mean) / self._x_scale).astype(X.dtype, copy=False)
@@ -1129,6 +1132,15 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         ``tol`` for this many epochs. ``None`` trains for ``max_epochs``.
     tol : float, default=1e-4
         Minimum improvement counted by ``n_iter_no_change``.
+    scale_floor : float, default=0.0
+        Inputs are standardised for training by ``sqrt(variance + scale_floor**2)``
+        per feature. The default divides by the standard deviation. When all features
+        share one unit (pixels), a floor of about a tenth of a typical feature's
+        spread stops rare, nearly constant features (border pixels) from being
+        amplified hundreds of times: Fashion-MNIST pixels in [0, 1], depth 8,
+        distilled, ``0.05`` gave 87.4% max-path against 87.0% with none
+        (``docs/soft_tree.md``). In the units of ``X``, so leave it at 0 for features
+        of mixed units.
     prediction : {"max_path", "mixture"}, default="max_path"
         ``"max_path"``: the distribution of the leaf of greatest path probability (the
         interpretable prediction: one path, one leaf). ``"mixture"``: the average of
@@ -1165,9 +1177,10 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         normalised to sum to one.
     feature_scale_ : ndarray of shape (n_features,)
         Spread of each feature in the training data (the ``sample_weight``-weighted
-        standard deviation, 1.0 for a constant feature), used to standardise the
-        inputs; export ranks a node's terms by ``|w| * feature_scale_``. Set by the
-        first ``fit`` (or ``partial_fit``) and kept while training continues.
+        standard deviation, or ``sqrt(variance + scale_floor**2)``; 1.0 for a
+        constant feature without a floor), used to standardise the inputs;
+        export ranks a node's terms by ``|w| * feature_scale_``. Set by the first
+        ``fit`` (or ``partial_fit``) and kept while training continues.
     learning_rate_ : float
         The Adam step size used (``learning_rate`` resolved).
     loss_curve_ : list of float
@@ -1395,6 +1408,15 @@ class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
         Patience of early stopping; ``None`` trains for ``max_epochs``.
     tol : float, default=1e-4
         Minimum improvement counted by ``n_iter_no_change``.
+    scale_floor : float, default=0.0
+        Inputs are standardised for training by ``sqrt(variance + scale_floor**2)``
+        per feature. The default divides by the standard deviation. When all features
+        share one unit (pixels), a floor of about a tenth of a typical feature's
+        spread stops rare, nearly constant features (border pixels) from being
+        amplified hundreds of times: Fashion-MNIST pixels in [0, 1], depth 8,
+        distilled, ``0.05`` gave 87.4% max-path against 87.0% with none
+        (``docs/soft_tree.md``). In the units of ``X``, so leave it at 0 for features
+        of mixed units.
     prediction : {"max_path", "mixture"}, default="max_path"
         Value of the leaf of greatest path probability, or the path-weighted average.
     device : str or torch.device, default="cpu"

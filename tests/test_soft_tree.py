@@ -213,6 +213,35 @@ def test_feature_scale_is_the_weighted_spread_of_the_training_data():
     assert "feature_scale_" not in SoftDecisionTreeRegressor().__dict__
 
 
+def test_scale_floor_tempers_rare_features_and_is_checked():
+    # Pixels share one unit: a floor keeps a border pixel that is lit in one image
+    # out of 400 from being blown up to hundreds of standard deviations.
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 1, size=(400, 3))
+    X[:, 2] = 0.0
+    X[7, 2] = 1.0  # the rare pixel
+    y = (X[:, 0] > 0.5).astype(int)
+    plain = SoftDecisionTreeClassifier(**FAST, random_state=0).fit(X, y)
+    floored = SoftDecisionTreeClassifier(**FAST, scale_floor=0.1, random_state=0)
+    floored.fit(X, y)
+    np.testing.assert_allclose(
+        floored.feature_scale_, np.sqrt(X.var(axis=0) + 0.1**2), rtol=1e-10
+    )
+    # After standardising, the lit pixel stands at ~20 sd without a floor, < 10 with.
+    assert X[7, 2] / plain.feature_scale_[2] > 19
+    assert X[7, 2] / floored.feature_scale_[2] < 10
+    assert floored.score(X, y) > 0.9
+    # Filters stay in the units of X whatever the floor: the numpy path reproduces
+    # the trained tree's predictions.
+    np.testing.assert_allclose(floored.predict_proba(X).sum(axis=1), 1.0)
+    same = SoftDecisionTreeClassifier(**FAST, scale_floor=0.0, random_state=0)
+    np.testing.assert_array_equal(same.fit(X, y).inner_weights_, plain.inner_weights_)
+    with pytest.raises(ValueError, match="scale_floor must be a finite number >= 0"):
+        SoftDecisionTreeClassifier(scale_floor=-1.0).fit(X, y)
+    with pytest.raises(TypeError, match="scale_floor must be a number"):
+        SoftDecisionTreeClassifier(scale_floor="0.1").fit(X, y)
+
+
 def test_feature_importances_find_the_informative_feature():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(400, 5)) * [1, 100, 1, 0.01, 1]
