@@ -177,6 +177,27 @@ def test_student_file_predicts_as_in_memory(workdir):
         assert np.mean(predicted["prediction"] == teacher.predict(X)) > 0.6
 
 
+def test_predict_reads_and_writes_parquet(workdir):
+    # Parquet in, Parquet out (the `parquet` extra): same predictions as from CSV.
+    pytest.importorskip("pyarrow")
+    root, _, _, _ = workdir
+    frame = _classification_frame()
+    X = frame.drop(columns=["label"])
+    X.to_parquet(root / "rows.parquet", index=False)
+    student = interpretkd.io.load(root / "clf-json.skops")
+    out = root / "pred.parquet"
+    result = invoke(
+        "predict", str(root / "clf-json.skops"), "--data", str(root / "rows.parquet"),
+        "--out", str(out), "--proba",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    predicted = pd.read_parquet(out)
+    np.testing.assert_array_equal(predicted["prediction"], student.predict(X))
+    np.testing.assert_allclose(
+        predicted[["proba_0", "proba_1", "proba_2"]], student.predict_proba(X)
+    )
+
+
 def test_regression_student_predicts_as_in_memory(workdir):
     root, _, booster, _ = workdir
     frame = _regression_frame()

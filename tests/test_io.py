@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 import sys
 
@@ -404,12 +403,27 @@ def _touch(path):
     return path
 
 
-def test_parquet(tmp_path, clf_data):
+def test_parquet_round_trip(tmp_path, clf_data):
+    pytest.importorskip("pyarrow")
     X, _ = clf_data
-    if importlib.util.find_spec("pyarrow") is None:
-        with pytest.raises(ImportError, match="pip install pyarrow"):
-            io.write_table(X, tmp_path / "x.parquet")
-        assert not list(tmp_path.iterdir())
-    else:
-        path = io.write_table(X, tmp_path / "x.parquet")
-        pd.testing.assert_frame_equal(io.read_table(path), X)
+    path = io.write_table(X, tmp_path / "x.parquet")
+    pd.testing.assert_frame_equal(io.read_table(path), X)
+    pd.testing.assert_frame_equal(io.read_table(tmp_path / "x.parquet"), X)
+
+
+def test_parquet_without_an_engine_says_what_to_install(
+    tmp_path, clf_data, monkeypatch
+):
+    X, _ = clf_data
+
+    def no_engine(*args, **kwargs):
+        raise ImportError("Unable to find a usable engine; tried using: 'pyarrow'.")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", no_engine)
+    monkeypatch.setattr(pd, "read_parquet", no_engine)
+    with pytest.raises(ImportError, match="pip install pyarrow"):
+        io.write_table(X, tmp_path / "x.parquet")
+    assert not list(tmp_path.iterdir())  # no half-written file left behind
+    (tmp_path / "y.parquet").write_bytes(b"PAR1")
+    with pytest.raises(ImportError, match="pip install pyarrow"):
+        io.read_table(tmp_path / "y.parquet")
