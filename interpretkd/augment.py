@@ -33,6 +33,8 @@ import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
 
+from interpretkd._validation import check_positive_int
+
 __all__ = [
     "Munge",
     "NoiseSampler",
@@ -850,8 +852,8 @@ default="munge"
                 "fit(X, targets) -> fitted student."
             )
         n_samples = _check_n_samples(n_samples)
-        n_rounds = _check_int(self.n_rounds, "n_rounds")
-        n_proposals = _check_int(self.n_proposals, "n_proposals")
+        n_rounds = check_positive_int(self.n_rounds, "n_rounds")
+        n_proposals = check_positive_int(self.n_proposals, "n_proposals")
         ratio = _check_real(self.candidate_ratio, "candidate_ratio", low=1.0)
         floor = _check_probability(self.min_leaf_share, "min_leaf_share")
         rng = check_random_state(self.random_state)
@@ -867,7 +869,7 @@ default="munge"
         n_val = self.n_validation
         if n_val is None:
             n_val = int(np.clip(2 * len(X), 2000, 50000))
-        n_val = _check_int(n_val, "n_validation")
+        n_val = check_positive_int(n_val, "n_validation")
         X_val = _sample_with(base, X, n_val, rng)
         T_val = np.asarray(label(X_val))
         val_class = T_val.argmax(1) if classify else None
@@ -978,17 +980,6 @@ def _predicted_index(student, X) -> np.ndarray:
             "on class indices) in the fit callback."
         )
     return pred.astype(np.intp)
-
-
-def _check_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer >= {minimum}; got {value!r} of type "
-            f"{type(value).__name__}."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value}.")
-    return int(value)
 
 
 def _make_base(base):
@@ -1168,7 +1159,7 @@ def iter_chunks(X_unlabeled, chunk_size: int | None = None) -> Iterator:
         If a chunk is not 2-D or its width differs from the first chunk's.
     """
     if chunk_size is not None:
-        chunk_size = _check_int(chunk_size, "chunk_size")
+        chunk_size = check_positive_int(chunk_size, "chunk_size")
     if isinstance(X_unlabeled, pd.DataFrame) or hasattr(X_unlabeled, "shape"):
         chunks: Iterable = [X_unlabeled]
     elif (
