@@ -573,8 +573,11 @@ class _Trainer:
         g_parent.masked_fill_(parent_c != parent, 0)
         return penalty, g_right, g_parent
 
-    def step(self, X, T, w):
+    def step(self, X, T, w, wsum=None):
         """One Adam step on a batch; returns the batch's loss.
+
+        ``wsum`` is ``float(w.sum())`` when the caller has it already (one host
+        synchronisation fewer per step on a GPU).
 
         Forward and backward are written out (see the class docstring): the backward
         runs the forward's matrix products transposed, from the loss down to the
@@ -586,7 +589,7 @@ class _Trainer:
         # other, and the penalty's inner-node masses are sums of leaf masses.
         log_leaf, z = self.leaf_log_path(X, return_logits=True)
         P = log_leaf.exp_()
-        inv_wsum = 1.0 / float(w.sum())
+        inv_wsum = 1.0 / (float(w.sum()) if wsum is None else wsum)
         loss, leaf_mass, A, B = self.leaf_loss(P, T, w, inv_wsum)
         if self.est.penalty > 0:
             penalty, g_right, g_parent = self.balance_penalty(
@@ -669,7 +672,7 @@ class _Trainer:
                 wsum = float(wb.sum())
                 if wsum <= 0:
                     continue
-                total += self.step(X[idx], T[idx], wb) * wsum
+                total += self.step(X[idx], T[idx], wb, wsum) * wsum
                 weight_total += wsum
             losses.append(total / max(weight_total, 1e-300))
             if X_val is not None:
