@@ -34,6 +34,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from scipy.special import softmax  # noqa: E402
 from soft_tree import (  # noqa: E402
     ROOT,
     augment_images,
@@ -43,6 +44,7 @@ from soft_tree import (  # noqa: E402
 )
 
 from interpretkd.soft_tree import SoftDecisionTreeClassifier  # noqa: E402
+from interpretkd.targets import mix_labels  # noqa: E402
 
 BASE = dict(
     max_depth=8,
@@ -52,13 +54,6 @@ BASE = dict(
     scale_floor=0.05,
     random_state=0,
 )
-
-
-def softmax(logits, temperature=1.0):
-    z = logits / temperature
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
 
 
 # -- inputs only the teacher labels ----------------------------------------------------
@@ -175,15 +170,16 @@ def main(argv=None):
     for name in args.only or VARIANTS:
         v = VARIANTS[name]
         params = {**BASE, **v.get("tree", {})}
-        T = softmax(logits, v.get("temperature", 1.0))
-        if v.get("alpha"):
-            T = (1 - v["alpha"]) * T + v["alpha"] * np.eye(10)[y]
+        T = softmax(logits / v.get("temperature", 1.0), axis=1)
+        T = mix_labels(T, y, v.get("alpha", 0.0))
         X_fit, T_fit = X, T
         if "more" in v:
             kind, copies = v["more"]
             X_more = more_inputs(kind, X, y, copies)
             X_fit = np.concatenate([X, X_more])
-            T_fit = np.concatenate([T, softmax(teacher_logits(teacher, X_more))])
+            T_fit = np.concatenate(
+                [T, softmax(teacher_logits(teacher, X_more), axis=1)]
+            )
             params["max_epochs"] = max(1, round(params["max_epochs"] / (1 + copies)))
         t0 = time.perf_counter()
         tree = SoftDecisionTreeClassifier(**params).fit(X_fit, T_fit)
