@@ -463,6 +463,8 @@ class _Trainer:
         """
         torch = self.torch
         L = P.shape[1]
+        if self.est.loss == "mixture":
+            return self._mixture_leaf_loss(P, T, w, inv_wsum)
         if self.est._is_classifier:
             # sum_x w_x sum_c T_xc (P log q)_xc = sum_lc (P^T (w T))_lc log q_lc: the
             # product over samples first needs one matrix product, and an extra
@@ -497,6 +499,48 @@ class _Trainer:
         torch.mul(V, -2, out=B[:, :C])
         B[:, C] = v2
         return loss, S[:, C + 1], A, B
+
+    def _mixture_leaf_loss(self, P, T, w, inv_wsum):
+        """:meth:`leaf_loss` for ``loss="mixture"``: the loss of the mixture ``P @ Q``.
+
+        Classifier: ``-sum_c T_c log (P Q)_c``; regressor: ``|y - P V|**2``. The
+        gradient w.r.t. ``P`` is again a product ``A @ B.T`` (``A`` holds the targets
+        over the mixture, ``B`` the leaves), with the same extra column for the leaf
+        masses.
+        """
+        torch = self.torch
+        L = P.shape[1]
+        wc = w.unsqueeze(1)
+        if self.est._is_classifier:
+            q = torch.softmax(self.leaf, dim=1)
+            C = q.shape[1]
+            # A leaf distribution is strictly positive, so the mixture is too, up to
+            # underflow in float32; the clamp only guards that.
+            M = (P @ q).clamp_min_(torch.finfo(P.dtype).tiny)
+            loss = (T * torch.log(M)).sum(dim=1).mul_(w).sum() * -inv_wsum
+            # d/dP_xl = -w_x / wsum * sum_c T_xc q_lc / M_xc.
+            A = torch.cat((wc * T / M, wc), dim=1)
+            S = P.t() @ A
+            # d/dq = -S / wsum, through the softmax: q * (g - rowsum(q * g)).
+            G = S[:, :C] * q
+            torch.addcmul(
+                G, q, G.sum(dim=1, keepdim=True), value=-1, out=self.leaf_grad
+            )
+            self.leaf_grad.mul_(-inv_wsum)
+            B = torch.empty((L, C + 1), dtype=P.dtype, device=P.device)
+            torch.mul(q, -inv_wsum, out=B[:, :C])
+            return loss, S[:, C], A, B
+        V = self.leaf
+        C = V.shape[1]
+        resid = T - P @ V
+        loss = (w * resid.square().sum(dim=1)).sum() * inv_wsum
+        # d/dP_xl = -2 w_x / wsum * resid_x . v_l; d/dV = -2 P^T (w resid) / wsum.
+        A = torch.cat((resid.mul_(wc * inv_wsum), wc), dim=1)
+        S = P.t() @ A
+        torch.mul(S[:, :C], -2, out=self.leaf_grad)
+        B = torch.empty((L, C + 1), dtype=P.dtype, device=P.device)
+        torch.mul(V, -2, out=B[:, :C])
+        return loss, S[:, C], A, B
 
     def inner_masses(self, leaf_mass):
         """Masses of the right children and of the inner nodes, from the leaf masses.
@@ -722,6 +766,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         max_depth: int = 6,
         beta: float = 1.0,
         learn_beta: bool = False,
+        loss: str = "expected",
         penalty: float = 0.1,
         penalty_average: str = "batch",
         learning_rate: float | str = "auto",
@@ -741,6 +786,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         self.max_depth = max_depth
         self.beta = beta
         self.learn_beta = learn_beta
+        self.loss = loss
         self.penalty = penalty
         self.penalty_average = penalty_average
         self.learning_rate = learning_rate
@@ -779,6 +825,13 @@ class _BaseSoftDecisionTree(BaseEstimator):
                 raise TypeError(f"{name} must be a number >= 0, got {value!r}.")
             if not (np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+        if self.loss not in ("expected", "mixture"):
+            raise ValueError(
+                "loss must be 'expected' (the path-weighted loss of every leaf, which "
+                "makes each leaf a bigot and suits prediction='max_path') or "
+                "'mixture' (the loss of the path-weighted mixture of the leaves); got "
+                f"{self.loss!r}."
+            )
         if self.penalty_average not in ("batch", "running"):
             raise ValueError(
                 "penalty_average must be 'batch' (each batch's alpha) or 'running' "
@@ -1080,8 +1133,8 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
     ``p_i(x) = sigmoid(beta * (x @ inner_weights_[i] + inner_bias_[i]))``; each leaf
     holds a fixed class distribution (a "bigot"). The tree is trained with Adam on the
     path-weighted cross-entropy ``sum_l P_l(x) * CE(target(x), Q_l)`` — the expected
-    cross-entropy the paper intends; its printed equation wraps the sum in a stray
-    ``log``, which we leave out — plus the paper's balance penalty.
+    cross-entropy the paper intends; its printed equation wraps the sum in a
+    ``log``, which ``loss="mixture"`` keeps — plus the paper's balance penalty.
 
     ``y`` may be class labels or a 2-D array of soft targets (one probability column
     per class, e.g. a teacher's ``predict_proba``), which is what makes the tree a
@@ -1098,6 +1151,16 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
     learn_beta : bool, default=False
         Learn one inverse temperature per inner node (``beta_`` is then an array of
         shape ``(n_inner,)``), parametrised by its logarithm so it stays positive.
+    loss : {"expected", "mixture"}, default="expected"
+        ``"expected"``: the expected cross-entropy over leaves,
+        ``sum_l P_l(x) * CE(target(x), Q_l)`` — the paper's intent; every leaf
+        becomes a bigot that learns the mean target of the data reaching it, which
+        suits ``prediction="max_path"``. ``"mixture"``: the cross-entropy of the
+        mixture, ``CE(target(x), sum_l P_l(x) Q_l)`` — the paper's printed equation
+        with its ``log``, a hierarchical mixture of experts' likelihood; it makes
+        ``prediction="mixture"`` more accurate (Fashion-MNIST, depth 8, distilled:
+        88.7% mixture against 88.3%, max-path within seed noise;
+        ``docs/soft_tree.md``).
     penalty : float, default=0.1
         Strength ``lambda`` of the balance penalty
         ``-lambda * sum_i 2**-depth(i) * (log(alpha_i) + log(1 - alpha_i)) / 2``,
@@ -1391,6 +1454,12 @@ class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
         Inverse temperature of the inner-node sigmoids.
     learn_beta : bool, default=False
         Learn one inverse temperature per inner node.
+    loss : {"expected", "mixture"}, default="expected"
+        ``"expected"``: the path-weighted squared error ``sum_l P_l(x) |y - v_l|**2``
+        (each leaf learns the mean target of the data reaching it). ``"mixture"``:
+        the squared error of the mixture, ``|y - sum_l P_l(x) v_l|**2``, which makes
+        ``prediction="mixture"`` more accurate and the leaf values less readable on
+        their own.
     penalty : float, default=0.1
         Strength of the balance penalty (see :class:`SoftDecisionTreeClassifier`).
     penalty_average : {"batch", "running"}, default="batch"

@@ -44,6 +44,24 @@ FAST_PARAMS = {
     "SoftDecisionTreeRegressor": dict(max_depth=2, max_epochs=30, learning_rate=0.1),
 }
 
+# Further configurations that change what is trained, checked as well.
+EXTRA_PARAMS = {
+    "SoftDecisionTreeClassifier": dict(
+        max_depth=2,
+        max_epochs=30,
+        learning_rate=0.1,
+        loss="mixture",
+        prediction="mixture",
+    ),
+    "SoftDecisionTreeRegressor": dict(
+        max_depth=2,
+        max_epochs=30,
+        learning_rate=0.1,
+        loss="mixture",
+        prediction="mixture",
+    ),
+}
+
 # Checks that an estimator fails for a documented reason, keyed by class name.
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {}
 
@@ -76,6 +94,8 @@ def _instances():
         yield cls()
         if name in FAST_PARAMS:
             yield cls(**FAST_PARAMS[name])
+        if name in EXTRA_PARAMS:
+            yield cls(**EXTRA_PARAMS[name])
 
 
 def _fast(cls, **extra):

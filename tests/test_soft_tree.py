@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import DataConversionWarning, NotFittedError
-from sklearn.metrics import r2_score
+from sklearn.metrics import log_loss, mean_squared_error, r2_score
 
 from interpretkd.soft_tree import (
     SoftDecisionTreeClassifier,
@@ -495,6 +495,9 @@ def test_running_average_penalty_is_available_and_checked(data):
         (SoftDecisionTreeClassifier, dict(penalty=0.0, beta=2.0)),
         (SoftDecisionTreeRegressor, dict(learn_beta=True)),
         (SoftDecisionTreeRegressor, dict(penalty_average="running", penalty=1.0)),
+        (SoftDecisionTreeClassifier, dict(loss="mixture")),
+        (SoftDecisionTreeClassifier, dict(loss="mixture", learn_beta=True, penalty=0)),
+        (SoftDecisionTreeRegressor, dict(loss="mixture", learn_beta=True)),
     ],
 )
 def test_training_gradient_matches_finite_differences(
@@ -569,3 +572,42 @@ def test_saved_optimizer_state_is_per_parameter_in_heap_order(data):
         both = (moved != 0) & (first != 0)
         assert both.mean() > 0.9
         np.testing.assert_array_equal(moved[both], -first[both])
+
+
+@pytest.mark.parametrize(
+    "Estimator", [SoftDecisionTreeClassifier, SoftDecisionTreeRegressor]
+)
+def test_mixture_loss_fits_the_mixture_prediction_better(Estimator):
+    # loss="mixture" trains the path-weighted mixture of the leaves directly: on the
+    # data it learned from, its mixture predictions have a lower loss than those of a
+    # tree trained on the expected loss of each leaf, whose leaves are bigots instead.
+    if Estimator is SoftDecisionTreeClassifier:
+        X, y = make_classification(
+            n_samples=400, n_features=6, n_informative=4, n_classes=3, random_state=0
+        )
+    else:
+        X, y = make_regression(n_samples=400, n_features=6, noise=5.0, random_state=0)
+    params = dict(
+        max_depth=3,
+        max_epochs=60,
+        n_iter_no_change=None,
+        prediction="mixture",
+        random_state=0,
+    )
+    expected = Estimator(**params).fit(X, y)
+    mixture = Estimator(**params, loss="mixture").fit(X, y)
+    assert mixture.loss == "mixture"
+    if Estimator is SoftDecisionTreeClassifier:
+        assert log_loss(y, mixture.predict_proba(X)) < log_loss(
+            y, expected.predict_proba(X)
+        )
+    else:
+        assert mean_squared_error(y, mixture.predict(X)) < mean_squared_error(
+            y, expected.predict(X)
+        )
+
+
+def test_unknown_loss_is_rejected(data):
+    X, y = data
+    with pytest.raises(ValueError, match="loss must be 'expected'"):
+        SoftDecisionTreeClassifier(loss="log").fit(X, y)
