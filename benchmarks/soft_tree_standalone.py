@@ -48,6 +48,7 @@ from soft_tree import (  # noqa: E402
     load_fashion_mnist,
     teacher_logits,
 )
+from soft_tree_variants import same_class_neighbours  # noqa: E402
 
 TEACHER_EPOCHS = 12  # the teacher of benchmarks/soft_tree.py
 RESULTS = CACHE_DIR / "soft_tree_standalone.jsonl"
@@ -103,17 +104,7 @@ def neighbours(X, y, k=5):
     path = CACHE_DIR / f"standalone-nn{k}-n{len(X)}.npy"
     if path.exists():
         return np.load(path)
-    out = np.zeros((len(X), k), dtype=np.int64)
-    Xt = torch.from_numpy(X)
-    for c in np.unique(y):
-        idx = np.flatnonzero(y == c)
-        A = Xt[idx]
-        sq = (A * A).sum(1)
-        for s in range(0, len(idx), 2000):
-            d = sq[s : s + 2000, None] + sq[None] - 2 * A[s : s + 2000] @ A.t()
-            rows = torch.arange(d.shape[0])
-            d[rows, rows + s] = float("inf")
-            out[idx[s : s + 2000]] = idx[d.topk(k, largest=False).indices.numpy()]
+    out = same_class_neighbours(X, y, k)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     np.save(path, out)
     return out
@@ -521,6 +512,12 @@ def train(a, Xs, T, Xts, y_test):
             loss.backward()
             opt.step()
             it += 1
+            if a.l1:
+                # Proximal step of an L1 penalty on the filters: soft-thresholding
+                # by the current step size times a.l1 (exact zeros).
+                with torch.no_grad():
+                    shrink = opt.param_groups[0]["lr"] * a.l1
+                    W.copy_(W.sign() * (W.abs() - shrink).clamp_min(0))
             if a.swa and frac >= 1 - a.swa and it % 50 == 0:
                 cur = [t.detach().clone() for t in (W, b, leaf, logb)]
                 if swa is None:
@@ -590,6 +587,9 @@ def main(argv=None):
         "--wdd", type=float, default=0.0, help="weight decay scaled by 2^depth"
     )
     p.add_argument("--indrop", type=float, default=0.0, help="input dropout rate")
+    p.add_argument(
+        "--l1", type=float, default=0.0, help="proximal L1 on the filters (x step)"
+    )
     p.add_argument("--noise", type=float, default=0.0, help="input Gaussian noise sd")
     p.add_argument("--tag", default="", help="free text recorded with the results")
     p.add_argument("--pool", type=int, default=1, help="average-pool pixels k x k")
@@ -644,6 +644,7 @@ def main(argv=None):
         mp=float(np.mean(mp == y_test)),
         mix=float(np.mean(mix == y_test)),
         secs=time.time() - t0,
+        nonzero_weights=float((W != 0).float().mean()),
     )
     if teacher_test is not None:
         res["fid_mp"] = float(np.mean(mp == teacher_test))
