@@ -215,7 +215,9 @@ def test_onnx_classifier_round_trip(tmp_path, clf_data):
     teacher = io.load_teacher(path)
     assert io.teacher_task(teacher) == "classification"
     np.testing.assert_allclose(
-        teacher.predict_proba(X.to_numpy()), model.predict_proba(X), atol=1e-5
+        teacher.predict_proba(X.to_numpy()),
+        model.predict_proba(X.to_numpy()),
+        atol=1e-5,
     )
 
 
