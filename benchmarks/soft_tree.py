@@ -286,7 +286,8 @@ def bench_fashion_mnist(args, results):
             # The loss of the mixture (the paper's equation with its log) and a
             # lighter balance penalty.
             run(
-                f"depth {depth}, distilled from the {name} (T=1, training images, "
+                f"depth {depth}, distilled from the {name} "
+                f"(T={args.mixture_temperature:g}, training images, "
                 f"loss='mixture', penalty {args.mixture_penalty:g})",
                 lambda seed, teacher=teacher: DistilledClassifier(
                     teacher,
@@ -298,8 +299,23 @@ def bench_fashion_mnist(args, results):
                         loss="mixture",
                         penalty=args.mixture_penalty,
                     ),
+                    temperature=args.mixture_temperature,
                 ),
                 lambda model: model.fit(X, y),
+                teacher_test,
+            )
+            run(
+                f"depth {depth}, labels (loss='mixture', penalty "
+                f"{args.mixture_penalty:g})",
+                lambda seed: _student(
+                    depth,
+                    epochs,
+                    seed,
+                    **params,
+                    loss="mixture",
+                    penalty=args.mixture_penalty,
+                ),
+                lambda tree: tree.fit(X, y),
                 teacher_test,
             )
         if args.copies and kind == args.teachers[0]:
@@ -366,7 +382,9 @@ def bench_letter(args, results):
     print(f"[letter] depth {depth} distilled: {row}, {secs:.0f} s")
     results.append(("Letter", f"depth {depth}, distilled (train set)", row, secs))
 
-    if args.mixture_penalty is not None:
+    if args.mixture_penalty is None:
+        return
+    for what, target in (("labels", y_tr), ("distilled (train set", soft)):
         t0 = time.perf_counter()
         tree = _student(
             depth,
@@ -375,11 +393,12 @@ def bench_letter(args, results):
             batch_size=128,
             loss="mixture",
             penalty=args.mixture_penalty,
-        ).fit(X_tr, soft)
+        ).fit(X_tr, target)
         row = _evaluate(tree, X_te, y_te, teacher_test)
         secs = time.perf_counter() - t0
+        sep = ", " if what.startswith("distilled") else " ("
         label = (
-            f"depth {depth}, distilled (train set, loss='mixture', "
+            f"depth {depth}, {what}{sep}loss='mixture', "
             f"penalty {args.mixture_penalty:g})"
         )
         print(f"[letter] {label}: {row}, {secs:.0f} s")
@@ -597,6 +616,12 @@ def main(argv=None):
         default=0.03,
         help="balance penalty of the extra distilled rows trained with "
         "loss='mixture' ('none': no such rows)",
+    )
+    parser.add_argument(
+        "--mixture-temperature",
+        type=float,
+        default=0.5,
+        help="temperature of the distilled row trained with loss='mixture'",
     )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument(
