@@ -400,6 +400,19 @@ def features(a, X, Xall, X_test):
         )
         sd = Xtr.std(0) + 0.02
         Xs, Xts, Xtr = Xs / sd, Xts / sd, Xtr / sd
+    if a.maxpool_add:
+        # Append the k x k max-pooled raw pixels, standardised with the same floor.
+        def pooled(Z):
+            Z = torch.from_numpy(np.ascontiguousarray(Z)).reshape(-1, 1, 28, 28)
+            k = a.maxpool_add
+            return F.max_pool2d(Z, k, stride=k, ceil_mode=True).reshape(len(Z), -1)
+
+        P = pooled(X)
+        mu, sd = P.mean(0), (P.var(0) + 0.05**2).sqrt()
+        Xs, Xts, Xtr = (
+            torch.cat([Zs, (pooled(Z) - mu) / sd], 1)
+            for Zs, Z in ((Xs, Xall), (Xts, X_test), (Xtr, X))
+        )
     return Xs, Xts, Xtr
 
 
@@ -602,7 +615,15 @@ def main(argv=None):
     p.add_argument(
         "--loss", default="expected", choices=["expected", "mixture", "both"]
     )
+    p.add_argument(
+        "--maxpool_add",
+        type=int,
+        default=0,
+        help="append the k x k max-pooled pixels to the inputs",
+    )
     a = p.parse_args(argv)
+    if a.maxpool_add and (a.pca or a.pool > 1):
+        p.error("--maxpool_add appends to the raw pixels: no --pca or --pool with it")
     if a.pca and a.pool > 1:
         p.error("--pca and --pool do not combine")
     torch.set_num_threads(a.threads)
@@ -632,6 +653,8 @@ def main(argv=None):
     Xs, Xts, Xtr = features(a, X, Xall, X_test)
     if a.pca and a.lr == 0.1 / 28:
         a.lr = 0.1 / math.sqrt(a.pca)  # the default step, for a.pca inputs
+    if a.maxpool_add:
+        a.lr *= math.sqrt(784 / Xs.shape[1])  # the same step per unit of logit
 
     W, b, leaf, logb, t0 = train(a, Xs, T, Xts, y_test)
     depth, n_leaves = a.depth, 2**a.depth
