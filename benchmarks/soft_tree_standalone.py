@@ -413,6 +413,33 @@ def features(a, X, Xall, X_test):
             torch.cat([Zs, (pooled(Z) - mu) / sd], 1)
             for Zs, Z in ((Xs, Xall), (Xts, X_test), (Xtr, X))
         )
+    if a.edges_add:
+        # Append 8 rectified oriented-edge maps (horizontal, vertical and the two
+        # diagonal gradients, each sign apart), max-pooled k x k, standardised.
+        gx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 4
+        d1 = torch.tensor([[0.0, 1.0, 2.0], [-1.0, 0.0, 1.0], [-2.0, -1.0, 0.0]]) / 4
+        d2 = torch.tensor([[-2.0, -1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 2.0]]) / 4
+        bank = torch.stack([gx, gx.t(), d1, d2]).unsqueeze(1)
+
+        def edges(Z):
+            out = []
+            for i in range(0, len(Z), 10000):
+                chunk = np.ascontiguousarray(Z[i : i + 10000])
+                r = F.conv2d(
+                    torch.from_numpy(chunk).reshape(-1, 1, 28, 28), bank, padding=1
+                )
+                r = torch.cat([r.clamp_min(0), (-r).clamp_min(0)], 1)
+                k = a.edges_add
+                r = F.max_pool2d(r, k, stride=k, ceil_mode=True)
+                out.append(r.reshape(len(r), -1))
+            return torch.cat(out)
+
+        E = edges(X)
+        mu, sd = E.mean(0), (E.var(0) + 0.05**2).sqrt()
+        Xs, Xts, Xtr = (
+            torch.cat([Zs, (edges(Z) - mu) / sd], 1)
+            for Zs, Z in ((Xs, Xall), (Xts, X_test), (Xtr, X))
+        )
     return Xs, Xts, Xtr
 
 
@@ -621,9 +648,17 @@ def main(argv=None):
         default=0,
         help="append the k x k max-pooled pixels to the inputs",
     )
+    p.add_argument(
+        "--edges_add",
+        type=int,
+        default=0,
+        help="append 8 rectified oriented-edge maps, max-pooled k x k",
+    )
     a = p.parse_args(argv)
-    if a.maxpool_add and (a.pca or a.pool > 1):
-        p.error("--maxpool_add appends to the raw pixels: no --pca or --pool with it")
+    if (a.maxpool_add or a.edges_add) and (a.pca or a.pool > 1):
+        p.error(
+            "--maxpool_add and --edges_add append to the raw pixels: no --pca or --pool"
+        )
     if a.pca and a.pool > 1:
         p.error("--pca and --pool do not combine")
     torch.set_num_threads(a.threads)
@@ -653,7 +688,7 @@ def main(argv=None):
     Xs, Xts, Xtr = features(a, X, Xall, X_test)
     if a.pca and a.lr == 0.1 / 28:
         a.lr = 0.1 / math.sqrt(a.pca)  # the default step, for a.pca inputs
-    if a.maxpool_add:
+    if a.maxpool_add or a.edges_add:
         a.lr *= math.sqrt(784 / Xs.shape[1])  # the same step per unit of logit
 
     W, b, leaf, logb, t0 = train(a, Xs, T, Xts, y_test)

@@ -11,6 +11,7 @@ from interpretkd.export import (
     prediction_path,
     to_dict,
 )
+from interpretkd.features import ImageEdgeFeatures
 from interpretkd.io import load, load_teacher, save
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report import DistillationReport, distillation_report
@@ -24,6 +25,7 @@ __all__ = [
     "DistillationReport",
     "DistilledClassifier",
     "DistilledRegressor",
+    "ImageEdgeFeatures",
     "Munge",
     "NoiseSampler",
     "ShapComparison",
