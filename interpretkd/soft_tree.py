@@ -461,10 +461,10 @@ class _Trainer:
         columns, ``w`` in ``A`` and an unset one in ``B``, are for the gradient of the
         penalty w.r.t. ``m``. Writes the gradient w.r.t. the leaf parameters.
         """
-        torch = self.torch
-        L = P.shape[1]
         if self.est.loss == "mixture":
             return self._mixture_leaf_loss(P, T, w, inv_wsum)
+        torch = self.torch
+        L = P.shape[1]
         if self.est._is_classifier:
             # sum_x w_x sum_c T_xc (P log q)_xc = sum_lc (P^T (w T))_lc log q_lc: the
             # product over samples first needs one matrix product, and an extra
@@ -827,10 +827,9 @@ class _BaseSoftDecisionTree(BaseEstimator):
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
         if self.loss not in ("expected", "mixture"):
             raise ValueError(
-                "loss must be 'expected' (the path-weighted loss of every leaf, which "
-                "makes each leaf a bigot and suits prediction='max_path') or "
-                "'mixture' (the loss of the path-weighted mixture of the leaves); got "
-                f"{self.loss!r}."
+                "loss must be 'expected' (the path-weighted loss of every leaf, the "
+                "default) or 'mixture' (the loss of the path-weighted mixture of the "
+                f"leaves); got {self.loss!r}."
             )
         if self.penalty_average not in ("batch", "running"):
             raise ValueError(
@@ -1154,8 +1153,8 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
     loss : {"expected", "mixture"}, default="expected"
         ``"expected"``: the expected cross-entropy over leaves,
         ``sum_l P_l(x) * CE(target(x), Q_l)`` — the paper's intent; every leaf
-        becomes a bigot that learns the mean target of the data reaching it, which
-        suits ``prediction="max_path"``. ``"mixture"``: the cross-entropy of the
+        becomes a bigot that learns the mean target of the data reaching it.
+        ``"mixture"``: the cross-entropy of the
         mixture, ``CE(target(x), sum_l P_l(x) Q_l)`` — the paper's printed equation
         with its ``log``, a hierarchical mixture of experts' likelihood. It often
         trains better trees, max path included: Letter, depth 8, 91.3% against
