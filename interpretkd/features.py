@@ -20,22 +20,19 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["ImageEdgeFeatures"]
 
-# 3 x 3 gradient filters (Sobel, and its two diagonal versions), each applied with both
-# signs: the brightness increases along the named direction.
+# 3 x 3 gradient filters (Sobel, and its two diagonal versions). Each is applied with
+# both signs: the positive part is where brightness rises towards the first name, the
+# negative part towards the second.
 _GX = np.array([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 4
 _DIAG = np.array([[0.0, 1.0, 2.0], [-1.0, 0.0, 1.0], [-2.0, -1.0, 0.0]]) / 4
 _FILTERS = (
-    ("right", _GX),
-    ("down", _GX.T),
-    ("up-right", _DIAG),
-    ("down-right", _DIAG[::-1]),
+    (("right", "left"), _GX),
+    (("down", "up"), _GX.T),
+    (("up-right", "down-left"), _DIAG),
+    (("down-right", "up-left"), _DIAG[::-1]),
 )
-_DIRECTIONS = tuple(name for name, _ in _FILTERS) + (
-    "left",
-    "up",
-    "down-left",
-    "up-left",
-)
+# Output order: the four positive parts, then their four opposites.
+_DIRECTIONS = tuple(p for (p, _), _ in _FILTERS) + tuple(n for (_, n), _ in _FILTERS)
 
 
 class ImageEdgeFeatures(TransformerMixin, BaseEstimator):
@@ -139,8 +136,11 @@ class ImageEdgeFeatures(TransformerMixin, BaseEstimator):
         padded = np.pad(images, ((0, 0), (1, 1), (1, 1)))
         k = int(self.pool)
         ph, pw = self.pooled_shape_
-        maps = []
-        for _, kernel in _FILTERS:
+        # Rectified maps are >= 0, so zero padding up to whole blocks leaves the block
+        # maxima alone. Layout (n, direction, row, column), directions in _DIRECTIONS
+        # order.
+        maps = np.zeros((n, len(_DIRECTIONS), ph * k, pw * k), dtype=X.dtype)
+        for f, (_, kernel) in enumerate(_FILTERS):
             response = np.zeros_like(images)
             for di in range(3):
                 for dj in range(3):
@@ -149,17 +149,10 @@ class ImageEdgeFeatures(TransformerMixin, BaseEstimator):
                             kernel[di, dj]
                             * padded[:, di : di + height, dj : dj + width]
                         )
-            maps.append(np.maximum(response, 0))
-            maps.append(np.maximum(-response, 0))
-        # Order: the four positive directions, then their four opposites.
-        maps = maps[0::2] + maps[1::2]
-        pooled = []
-        for m in maps:
-            # Rectified maps are >= 0, so zero padding leaves the block maxima alone.
-            full = np.zeros((n, ph * k, pw * k), dtype=X.dtype)
-            full[:, :height, :width] = m
-            pooled.append(full.reshape(n, ph, k, pw, k).max(axis=(2, 4)).reshape(n, -1))
-        edges = np.concatenate(pooled, axis=1)
+            maps[:, f, :height, :width] = np.maximum(response, 0)
+            maps[:, f + len(_FILTERS), :height, :width] = np.maximum(-response, 0)
+        edges = maps.reshape(n, len(_DIRECTIONS), ph, k, pw, k).max(axis=(3, 5))
+        edges = edges.reshape(n, -1)
         return np.concatenate([X, edges], axis=1) if self.include_pixels else edges
 
     def get_feature_names_out(self, input_features=None):
