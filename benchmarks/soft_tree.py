@@ -366,41 +366,22 @@ def bench_letter(args, results):
     print(f"[letter] {name}: {t_acc:.4f}, {t_teacher:.0f} s")
     results.append(("Letter", name, {"acc_max_path": t_acc}, t_teacher))
 
-    t0 = time.perf_counter()
-    tree = _student(depth, epochs, 0, batch_size=128).fit(X_tr, y_tr)
-    row = _evaluate(tree, X_te, y_te, teacher_test)
-    secs = time.perf_counter() - t0
-    print(f"[letter] depth {depth} on labels: {row}, {secs:.0f} s")
-    results.append(("Letter", f"depth {depth}, labels", row, secs))
-
-    t0 = time.perf_counter()
     soft = teacher.predict_proba(X_tr).astype(np.float64)
     soft /= soft.sum(1, keepdims=True)
-    tree = _student(depth, epochs, 0, batch_size=128).fit(X_tr, soft)
-    row = _evaluate(tree, X_te, y_te, teacher_test)
-    secs = time.perf_counter() - t0
-    print(f"[letter] depth {depth} distilled: {row}, {secs:.0f} s")
-    results.append(("Letter", f"depth {depth}, distilled (train set)", row, secs))
-
-    if args.mixture_penalty is None:
-        return
-    for what, target in (("labels", y_tr), ("distilled (train set", soft)):
+    runs = [("labels", y_tr, {}), ("distilled (train set)", soft, {})]
+    if args.mixture_penalty is not None:
+        mix = dict(loss="mixture", penalty=args.mixture_penalty)
+        tag = f"loss='mixture', penalty {args.mixture_penalty:g}"
+        runs += [
+            (f"labels ({tag})", y_tr, mix),
+            (f"distilled (train set, {tag})", soft, mix),
+        ]
+    for what, target, extra in runs:
         t0 = time.perf_counter()
-        tree = _student(
-            depth,
-            epochs,
-            0,
-            batch_size=128,
-            loss="mixture",
-            penalty=args.mixture_penalty,
-        ).fit(X_tr, target)
+        tree = _student(depth, epochs, 0, batch_size=128, **extra).fit(X_tr, target)
         row = _evaluate(tree, X_te, y_te, teacher_test)
         secs = time.perf_counter() - t0
-        sep = ", " if what.startswith("distilled") else " ("
-        label = (
-            f"depth {depth}, {what}{sep}loss='mixture', "
-            f"penalty {args.mixture_penalty:g})"
-        )
+        label = f"depth {depth}, {what}"
         print(f"[letter] {label}: {row}, {secs:.0f} s")
         results.append(("Letter", label, row, secs))
 

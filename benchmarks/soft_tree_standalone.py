@@ -50,6 +50,8 @@ from soft_tree import (  # noqa: E402
 )
 from soft_tree_variants import same_class_neighbours  # noqa: E402
 
+from interpretkd.features import ImageEdgeFeatures  # noqa: E402
+
 TEACHER_EPOCHS = 12  # the teacher of benchmarks/soft_tree.py
 RESULTS = CACHE_DIR / "soft_tree_standalone.jsonl"
 F = torch.nn.functional
@@ -381,6 +383,19 @@ def teacher_targets(a, data, X, Xall):
     return L, Lt
 
 
+def append_standardised(inputs, raw, make, floor=0.05):
+    """Append ``make(raw)`` to each of ``inputs`` (all inputs, test, training), each
+    column standardised by the training rows' mean and ``sqrt(var + floor**2)``."""
+    (Xs, Xts, Xtr), (Xall, X_test, X) = inputs, raw
+    F_tr = make(X)
+    mu, sd = F_tr.mean(0), (F_tr.var(0) + floor**2).sqrt()
+    F_all = F_tr if Xall is X else make(Xall)
+    return tuple(
+        torch.cat([Z, (G - mu) / sd], 1)
+        for Z, G in ((Xs, F_all), (Xts, make(X_test)), (Xtr, F_tr))
+    )
+
+
 def features(a, X, Xall, X_test):
     """(training + augmented, test, training) inputs of the tree, as tensors."""
     if a.pca:
@@ -401,45 +416,22 @@ def features(a, X, Xall, X_test):
         sd = Xtr.std(0) + 0.02
         Xs, Xts, Xtr = Xs / sd, Xts / sd, Xtr / sd
     if a.maxpool_add:
-        # Append the k x k max-pooled raw pixels, standardised with the same floor.
-        def pooled(Z):
+        k = a.maxpool_add
+
+        def maxpool(Z):
             Z = torch.from_numpy(np.ascontiguousarray(Z)).reshape(-1, 1, 28, 28)
-            k = a.maxpool_add
             return F.max_pool2d(Z, k, stride=k, ceil_mode=True).reshape(len(Z), -1)
 
-        P = pooled(X)
-        mu, sd = P.mean(0), (P.var(0) + 0.05**2).sqrt()
-        Xs, Xts, Xtr = (
-            torch.cat([Zs, (pooled(Z) - mu) / sd], 1)
-            for Zs, Z in ((Xs, Xall), (Xts, X_test), (Xtr, X))
-        )
+        Xs, Xts, Xtr = append_standardised((Xs, Xts, Xtr), (Xall, X_test, X), maxpool)
     if a.edges_add:
-        # Append 8 rectified oriented-edge maps (horizontal, vertical and the two
-        # diagonal gradients, each sign apart), max-pooled k x k, standardised.
-        gx = torch.tensor([[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]) / 4
-        d1 = torch.tensor([[0.0, 1.0, 2.0], [-1.0, 0.0, 1.0], [-2.0, -1.0, 0.0]]) / 4
-        d2 = torch.tensor([[-2.0, -1.0, 0.0], [-1.0, 0.0, 1.0], [0.0, 1.0, 2.0]]) / 4
-        bank = torch.stack([gx, gx.t(), d1, d2]).unsqueeze(1)
+        edges = ImageEdgeFeatures((28, 28), pool=a.edges_add, include_pixels=False)
+        edges.fit(X)
 
-        def edges(Z):
-            out = []
-            for i in range(0, len(Z), 10000):
-                chunk = np.ascontiguousarray(Z[i : i + 10000])
-                r = F.conv2d(
-                    torch.from_numpy(chunk).reshape(-1, 1, 28, 28), bank, padding=1
-                )
-                r = torch.cat([r.clamp_min(0), (-r).clamp_min(0)], 1)
-                k = a.edges_add
-                r = F.max_pool2d(r, k, stride=k, ceil_mode=True)
-                out.append(r.reshape(len(r), -1))
-            return torch.cat(out)
+        def edge_maps(Z):
+            parts = [edges.transform(Z[i : i + 10000]) for i in range(0, len(Z), 10000)]
+            return torch.from_numpy(np.concatenate(parts))
 
-        E = edges(X)
-        mu, sd = E.mean(0), (E.var(0) + 0.05**2).sqrt()
-        Xs, Xts, Xtr = (
-            torch.cat([Zs, (edges(Z) - mu) / sd], 1)
-            for Zs, Z in ((Xs, Xall), (Xts, X_test), (Xtr, X))
-        )
+        Xs, Xts, Xtr = append_standardised((Xs, Xts, Xtr), (Xall, X_test, X), edge_maps)
     return Xs, Xts, Xtr
 
 
