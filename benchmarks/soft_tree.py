@@ -408,7 +408,7 @@ def _epoch_seconds(step, X, batch_size, n_batches):
 
 
 def bench_speed(args, results_speed):
-    from interpretkd.soft_tree import _Trainer
+    from interpretkd.soft_tree._trainer import _Trainer
 
     n, n_features, batch_size = 20000, 784, 256
     threads = torch.get_num_threads()

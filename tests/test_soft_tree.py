@@ -507,7 +507,7 @@ def test_training_gradient_matches_finite_differences(
     # the gradient of the loss it reports, penalty and learned beta included, both
     # with the 0/1 matrices of small trees and with the level loops of deep ones.
     torch = pytest.importorskip("torch")
-    from interpretkd.soft_tree import _Trainer
+    from interpretkd.soft_tree._trainer import _Trainer
 
     if not matrices:
         monkeypatch.setattr(_Trainer, "path_matrix_max_depth", 0)

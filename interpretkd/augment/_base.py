@@ -1,0 +1,124 @@
+"""What the generators share: scikit-learn style parameters and their checks."""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from typing import Any
+
+import numpy as np
+
+AUGMENT_CHOICES = ("munge", "noise", "active")
+
+
+# --------------------------------------------------------------------------------------
+# Parameters: get_params / set_params without being a scikit-learn estimator
+# --------------------------------------------------------------------------------------
+
+
+class _Params:
+    """``get_params``/``set_params``/``repr`` from the ``__init__`` signature.
+
+    The generators are configured like scikit-learn estimators (so ``clone`` and
+    ``GridSearchCV`` over a distiller's ``augment`` parameter work) but they are not
+    estimators: they have no ``fit``. Deriving from ``BaseEstimator`` would make the
+    package-wide ``check_estimator`` walk pick them up, hence this small mixin.
+    """
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [
+            name
+            for name, p in sig.parameters.items()
+            if name != "self" and p.kind != p.VAR_KEYWORD
+        ]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Return the constructor parameters of this object.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of nested objects that have ``get_params``,
+            as ``<name>__<param>``.
+
+        Returns
+        -------
+        params : dict
+        """
+        out = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                for key, sub in value.get_params().items():
+                    out[f"{name}__{key}"] = sub
+            out[name] = value
+        return out
+
+    def set_params(self, **params):
+        """Set constructor parameters (``name`` or ``<name>__<param>``); return self."""
+        valid = self._param_names()
+        nested: dict[str, dict] = {}
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in valid:
+                raise ValueError(
+                    f"Invalid parameter {name!r} for {type(self).__name__}; valid "
+                    f"parameters are {sorted(valid)}."
+                )
+            if sub:
+                nested.setdefault(name, {})[sub] = value
+            else:
+                setattr(self, name, value)
+        for name, sub_params in nested.items():
+            getattr(self, name).set_params(**sub_params)
+        return self
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__)
+        parts = []
+        for name in self._param_names():
+            value = getattr(self, name)
+            default = sig.parameters[name].default
+            same = value is default
+            if not same:
+                try:
+                    same = bool(value == default)
+                except Exception:  # arrays and the like: show them
+                    same = False
+            if not same:
+                parts.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _check_n_samples(n_samples) -> int:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
+        raise TypeError(
+            f"n_samples must be a non-negative integer (the number of synthetic rows "
+            f"to return); got {n_samples!r} of type {type(n_samples).__name__}."
+        )
+    if n_samples < 0:
+        raise ValueError(f"n_samples must be >= 0; got {n_samples}.")
+    return int(n_samples)
+
+
+def _check_real(value, name: str, *, low: float, low_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a number, got {value!r} of type {type(value).__name__}."
+        )
+    value = float(value)
+    if not np.isfinite(value) or value < low or (low_open and value == low):
+        relation = ">" if low_open else ">="
+        raise ValueError(
+            f"{name} must be a finite number {relation} {low}; got {value}."
+        )
+    return value
+
+
+def _check_probability(value, name: str) -> float:
+    value = _check_real(value, name, low=0.0)
+    if value > 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1]; got {value}.")
+    return value

@@ -1,0 +1,226 @@
+"""What the commands share: choices, errors and exit codes, output checks, the
+student a name stands for, writing pictures and reports.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import warnings
+from pathlib import Path
+
+import click
+
+STUDENTS = ("soft-tree", "tree", "linear")
+AUGMENTERS = ("none", "munge", "noise", "active")
+RENDER_FORMATS = {
+    ".svg": "svg",
+    ".png": "png",
+    ".pdf": "pdf",
+    ".dot": "dot",
+    ".gv": "dot",
+}
+DEMO_MARKER = ".interpretkd-demo"
+DEFAULT_MAX_DEPTH = 4
+
+
+class Failure(click.ClickException):
+    """A command failed for a reason other than its usage: exit code 1."""
+
+    exit_code = 1
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, KeyError) and text.startswith("'"):
+        text = text.strip("'")
+    return text or type(exc).__name__
+
+
+def _common(fn):
+    """Add --quiet and --debug, and turn failures into one-line messages."""
+
+    @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
+    @click.option(
+        "--debug", is_flag=True, help="Show the full traceback when something fails."
+    )
+    @functools.wraps(fn)
+    def wrapper(*args, quiet: bool, debug: bool, **kwargs):
+        try:
+            with warnings.catch_warnings():
+                if quiet:
+                    warnings.simplefilter("ignore")
+                return fn(*args, quiet=quiet, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if debug:
+                raise
+            raise Failure(_one_line(exc)) from None
+
+    return wrapper
+
+
+def _say(quiet: bool, message: str) -> None:
+    if not quiet:
+        click.echo(message, err=True)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+def _outputs_free(force: bool, inputs: dict | None = None, **paths) -> None:
+    """Refuse, before any work, outputs that exist (without --force) or clash.
+
+    ``inputs`` maps the name of each input (``"--data"``, ``"TEACHER"``) to its path:
+    an output that is one of them is refused even with --force, so that no command
+    replaces the file it reads.
+    """
+    from interpretkd import io
+
+    inputs = {name: path for name, path in (inputs or {}).items() if path is not None}
+    seen: dict = {}
+    for option, path in paths.items():
+        if path is None:
+            continue
+        flag = "--" + option.replace("_", "-")
+        for name, source in inputs.items():
+            if _same_file(path, source):
+                raise click.UsageError(
+                    f"{flag} is also the input {name} ({source}); choose another "
+                    "output path."
+                )
+        key = os.path.abspath(path)
+        if key in seen:
+            raise click.BadParameter(
+                f"{path} is also given to {seen[key]}; give each output its own path.",
+                param_hint=flag,
+            )
+        seen[key] = flag
+        try:
+            io.check_output_path(path, overwrite=force)
+        except FileExistsError:
+            raise click.BadParameter(
+                f"{path} already exists; pass --force to replace it.", param_hint=flag
+            ) from None
+        except (FileNotFoundError, IsADirectoryError) as exc:
+            raise click.BadParameter(_one_line(exc), param_hint=flag) from None
+
+
+def _render_format(path: str | None, option: str) -> str | None:
+    if path is None:
+        return None
+    fmt = RENDER_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise click.BadParameter(
+            f"cannot tell the picture format of {path}; end it in "
+            f"{', '.join(sorted(RENDER_FORMATS))}.",
+            param_hint=option,
+        )
+    return fmt
+
+
+def _split_target(frame, target: str, data: str):
+    if target not in frame.columns:
+        shown = ", ".join(repr(c) for c in list(frame.columns)[:12])
+        more = " ..." if frame.shape[1] > 12 else ""
+        raise click.BadParameter(
+            f"column {target!r} is not in {data}; its columns are {shown}{more}.",
+            param_hint="--target",
+        )
+    return frame.drop(columns=[target]), frame[target]
+
+
+def _make_student(kind: str, task: str, max_depth: int, random_state, quiet: bool):
+    if kind == "soft-tree":
+        from interpretkd.soft_tree import (
+            SoftDecisionTreeClassifier,
+            SoftDecisionTreeRegressor,
+        )
+
+        cls = (
+            SoftDecisionTreeClassifier
+            if task == "classification"
+            else SoftDecisionTreeRegressor
+        )
+        return cls(
+            max_depth=max_depth, random_state=random_state, verbose=int(not quiet)
+        )
+    if kind == "tree":
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        cls = (
+            DecisionTreeClassifier
+            if task == "classification"
+            else DecisionTreeRegressor
+        )
+        return cls(max_depth=max_depth, random_state=random_state)
+    from sklearn.linear_model import LinearRegression, LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    # On standardised inputs the weights compare across features, and the solver
+    # converges whatever the scale of the columns.
+    if task == "classification":
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    return make_pipeline(StandardScaler(), LinearRegression())
+
+
+def _write_picture(distilled, path: str, fmt: str, force: bool) -> None:
+    from interpretkd import io
+    from interpretkd.export import export_graphviz
+
+    graph = export_graphviz(distilled)
+    if fmt == "dot":
+        io.write_bytes(path, graph.source, overwrite=force)
+        return
+    import graphviz
+
+    try:
+        data = graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        raise RuntimeError(
+            "drawing the tree needs Graphviz's `dot` program: install it (Debian/"
+            "Ubuntu: apt-get install graphviz; macOS: brew install graphviz), or "
+            "write the DOT text with a .dot path."
+        ) from None
+    io.write_bytes(path, data, overwrite=force)
+
+
+def _check_html_reports() -> None:
+    from interpretkd.report import DistillationReport
+
+    if not hasattr(DistillationReport, "to_html"):
+        raise RuntimeError(
+            "this version of interpretkd.report cannot write HTML reports; leave out "
+            "the report output."
+        )
+
+
+def _write_report(report, path: str, force: bool) -> None:
+    _check_html_reports()
+    # to_html writes atomically and refuses an existing file unless overwrite=True:
+    # --force, checked before any work, is what allows it here.
+    report.to_html(path, overwrite=force)
+
+
+def _print_scores(quiet: bool, distilled, X_eval, y_eval, where: str) -> dict:
+    from interpretkd.report import distillation_report
+
+    metrics = distillation_report(distilled, X_eval, y_eval).to_dict()
+    if quiet:
+        return metrics
+    is_clf = metrics.get("task") == "classification"
+    score = "accuracy" if is_clf else "R²"
+    kind = "" if is_clf else " (R² of the student against the teacher)"
+    click.echo(f"fidelity{kind} on {where}: {metrics['fidelity']:.4f}")
+    if "teacher_score" in metrics:
+        click.echo(f"teacher {score}: {metrics['teacher_score']:.4f}")
+        click.echo(f"student {score}: {metrics['student_score']:.4f}")
+    return metrics

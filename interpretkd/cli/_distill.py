@@ -1,0 +1,140 @@
+"""The distillation that ``interpretkd distill`` and ``interpretkd demo`` run."""
+
+from __future__ import annotations
+
+import click
+
+from interpretkd.cli._common import (
+    DEFAULT_MAX_DEPTH,
+    _check_html_reports,
+    _make_student,
+    _outputs_free,
+    _print_scores,
+    _render_format,
+    _say,
+    _split_target,
+    _write_picture,
+    _write_report,
+)
+
+
+def run_distill(
+    teacher_path: str,
+    data: str,
+    target: str,
+    out: str,
+    *,
+    unlabeled: str | None = None,
+    student: str = "soft-tree",
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    temperature: float = 1.0,
+    alpha: float = 0.0,
+    augment: str = "none",
+    n_synthetic: float = 1.0,
+    holdout: float = 0.2,
+    render: str | None = None,
+    report: str | None = None,
+    random_state: int | None = 0,
+    task: str | None = None,
+    trust_pickle: bool = False,
+    trust: tuple = (),
+    force: bool = False,
+    quiet: bool = False,
+) -> dict:
+    """Distill a saved teacher into a student file: the body of ``distill``, ``demo``.
+
+    Returns the held-out figures as a dict.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from interpretkd import io
+    from interpretkd.distill import DistilledClassifier, DistilledRegressor
+
+    render_fmt = _render_format(render, "--render")
+    _outputs_free(
+        force,
+        inputs={"TEACHER": teacher_path, "--data": data, "--unlabeled": unlabeled},
+        out=out,
+        render=render,
+        report=report,
+    )
+    if report is not None:
+        _check_html_reports()
+    if not 0.0 <= holdout < 1.0:
+        raise click.BadParameter(
+            f"{holdout} is not a fraction in [0, 1).", param_hint="--holdout"
+        )
+
+    _say(quiet, f"Loading teacher {teacher_path}")
+    teacher = io.load_teacher(
+        teacher_path, trust_pickle=trust_pickle, task=task, trusted=list(trust)
+    )
+    task = io.teacher_task(teacher)
+    if task == "regression" and temperature != 1.0:
+        raise click.BadParameter(
+            "the temperature softens class probabilities; the teacher is a "
+            "regressor. Leave --temperature out.",
+            param_hint="--temperature",
+        )
+    names = io.model_feature_names(teacher)
+    n_features = io.model_n_features(teacher)
+
+    frame = io.read_table(data)
+    features, y = _split_target(frame, target, data)
+    X = io.prepare_features(features, feature_names=names, n_features=n_features)
+    pool = None
+    if unlabeled is not None:
+        pool_frame = io.read_table(unlabeled)
+        if target in pool_frame.columns:
+            pool_frame = pool_frame.drop(columns=[target])
+        pool = io.prepare_features(
+            pool_frame, feature_names=names, n_features=n_features
+        )
+        if names is None and list(pool.columns) != list(X.columns):
+            pool.columns = X.columns
+
+    if holdout > 0 and len(X) >= 10:
+        stratify = None
+        if task == "classification" and y.value_counts().min() >= 2:
+            stratify = y
+        X_fit, X_eval, y_fit, y_eval = train_test_split(
+            X, y, test_size=holdout, random_state=random_state, stratify=stratify
+        )
+        where = f"{len(X_eval)} held-out rows"
+    else:
+        X_fit, X_eval, y_fit, y_eval = X, X, y, y
+        where = f"the {len(X)} training rows (no held-out split)"
+
+    model = _make_student(student, task, max_depth, random_state, quiet)
+    common = dict(
+        teacher=teacher,
+        student=model,
+        alpha=alpha,
+        augment=None if augment == "none" else augment,
+        n_synthetic=n_synthetic,
+        random_state=random_state,
+        verbose=int(not quiet),
+    )
+    if task == "classification":
+        distilled = DistilledClassifier(temperature=temperature, **common)
+    else:
+        distilled = DistilledRegressor(**common)
+    _say(
+        quiet,
+        f"Distilling into a {student} student on {len(X_fit)} rows"
+        + (f" and {len(pool)} unlabeled rows" if pool is not None else ""),
+    )
+    distilled.fit(X_fit, y_fit, X_unlabeled=pool)
+    metrics = _print_scores(quiet, distilled, X_eval, y_eval, where)
+
+    io.save(io.without_teacher(distilled), out, overwrite=force)
+    _say(quiet, f"Student written to {out}")
+    if render is not None:
+        _write_picture(distilled, render, render_fmt, force)
+        _say(quiet, f"Picture written to {render}")
+    if report is not None:
+        from interpretkd.report import distillation_report
+
+        _write_report(distillation_report(distilled, X_eval, y_eval), report, force)
+        _say(quiet, f"Report written to {report}")
+    return metrics

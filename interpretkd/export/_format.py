@@ -1,0 +1,166 @@
+"""Formatting shared by every export: numbers, terms, colours, visible nodes."""
+
+from __future__ import annotations
+
+import html
+import numbers
+
+import numpy as np
+
+from interpretkd._validation import check_positive_int
+from interpretkd.export._view import _ModelView
+
+# Qualitative colours, one per class (cycled past ten classes).
+_CLASS_COLOURS = [
+    "#4c72b0",
+    "#dd8452",
+    "#55a868",
+    "#c44e52",
+    "#8172b3",
+    "#937860",
+    "#da8bc3",
+    "#8c8c8c",
+    "#ccb974",
+    "#64b5cd",
+]
+_HIGHLIGHT = "#d62728"
+_NEGATIVE = (33, 102, 172)  # blue: negative weights
+_POSITIVE = (178, 24, 43)  # red: positive weights
+_SOFT_MIN_SHARE = 1e-3
+
+
+# --------------------------------------------------------------------------------------
+# Formatting helpers
+# --------------------------------------------------------------------------------------
+
+
+def _num(v, precision: int) -> str:
+    text = np.format_float_positional(
+        np.float64(v), precision=precision, unique=True, trim="-"
+    )
+    return "0" if text in ("-0", "-0.") else text
+
+
+def _check_precision(precision) -> int:
+    return check_positive_int(precision, "precision", minimum=0)
+
+
+def _check_top_k(top_k) -> int | None:
+    """None spells out every term."""
+    return None if top_k is None else check_positive_int(top_k, "top_k", minimum=0)
+
+
+def _check_depth(max_depth) -> int | None:
+    """None draws the whole tree."""
+    if max_depth is None:
+        return None
+    return check_positive_int(max_depth, "max_depth", minimum=0)
+
+
+def _check_share(min_share, view: _ModelView) -> float:
+    if min_share is None:
+        return _SOFT_MIN_SHARE if view.kind == "oblique" else 0.0
+    if isinstance(min_share, bool) or not isinstance(min_share, numbers.Real):
+        raise TypeError(
+            f"min_share must be a number in [0, 1) or None, got {min_share!r}."
+        )
+    if not 0.0 <= min_share < 1.0:
+        raise ValueError(
+            f"min_share must be in [0, 1) (the smallest share of training data a drawn "
+            f"subtree must hold); got {min_share}."
+        )
+    return float(min_share)
+
+
+def _top_terms(
+    w: np.ndarray, top_k: int | None, scale: np.ndarray | None = None
+) -> np.ndarray:
+    """Indices of the non-zero weights, largest ``|w| * scale`` first, at most
+    ``top_k`` (``scale`` is one per feature; None ranks by ``|w|``)."""
+    nonzero = np.flatnonzero(w)
+    strength = np.abs(w[nonzero])
+    if scale is not None:
+        strength = strength * scale[nonzero]
+    order = nonzero[np.argsort(-strength, kind="stable")]
+    return order if top_k is None else order[:top_k]
+
+
+def _linear_text(view, w, b, precision, top_k, sep=" * ", scale=None) -> str:
+    terms = _top_terms(w, top_k, scale)
+    parts = []
+    for i in terms:
+        sign = "-" if w[i] < 0 else "+"
+        parts.append(f"{sign} {_num(abs(w[i]), precision)}{sep}{view.feature_names[i]}")
+    hidden = np.count_nonzero(w) - len(terms)
+    if hidden > 0:
+        parts.append(f"+ ... ({hidden} more term{'s' if hidden > 1 else ''})")
+    sign = "-" if b < 0 else "+"
+    parts.append(f"{sign} {_num(abs(b), precision)}")
+    text = " ".join(parts)
+    return text[2:] if text.startswith("+ ") else "-" + text[2:]
+
+
+def _blend(rgb: tuple[int, int, int], alpha: float) -> str:
+    alpha = float(np.clip(alpha, 0.0, 1.0))
+    mixed = [round(255 - alpha * (255 - c)) for c in rgb]
+    return "#{:02x}{:02x}{:02x}".format(*mixed)
+
+
+def _hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def _node_fill(view: _ModelView, node: int, value_range) -> str:
+    value = view.value[node]
+    if np.isnan(value).any():
+        return "#f2f2f2"
+    if view.is_classifier:
+        k = int(np.argmax(value))
+        n = len(value)
+        purity = (value[k] - 1.0 / n) / (1.0 - 1.0 / n) if n > 1 else 1.0
+        rgb = _hex_to_rgb(_CLASS_COLOURS[k % len(_CLASS_COLOURS)])
+        return _blend(rgb, 0.15 + 0.75 * purity)
+    lo, hi = value_range
+    alpha = 0.5 if hi <= lo else (value[0] - lo) / (hi - lo)
+    return _blend((229, 129, 57), 0.1 + 0.8 * alpha)
+
+
+def _weight_colour(w: float, scale: float) -> str:
+    if scale <= 0:
+        return "#ffffff"
+    rgb = _POSITIVE if w > 0 else _NEGATIVE
+    return _blend(rgb, abs(w) / scale)
+
+
+def _esc(text: str) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# --------------------------------------------------------------------------------------
+# Which nodes to draw
+# --------------------------------------------------------------------------------------
+
+
+def _visible_nodes(view, max_depth, min_share, path_nodes):
+    """Return (drawn, collapsed): nodes drawn in full, and cut-off stubs."""
+    drawn: list[int] = []
+    collapsed: list[int] = []
+    stack = [0]
+    on_path = set(path_nodes)
+    while stack:
+        node = stack.pop()
+        small = (
+            min_share > 0
+            and view.share is not None
+            and node != 0
+            and view.share[node] < min_share
+        )
+        deep = max_depth is not None and view.depth[node] > max_depth
+        if (small or deep) and node not in on_path:
+            collapsed.append(node)
+            continue
+        drawn.append(node)
+        if not view.is_leaf(node):
+            stack.append(int(view.children_right[node]))
+            stack.append(int(view.children_left[node]))
+    return drawn, collapsed

@@ -1,0 +1,119 @@
+"""JSON export: a student as a plain dict of nodes, for other tools."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from interpretkd.export._view import _resolve
+
+# --------------------------------------------------------------------------------------
+# JSON
+# --------------------------------------------------------------------------------------
+
+
+def to_dict(
+    estimator,
+    *,
+    feature_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
+) -> dict:
+    """Describe a fitted student as plain Python data (JSON-serialisable).
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        See :func:`export_graphviz`.
+    feature_names, class_names : list of str, default=None
+        See :func:`export_graphviz`.
+
+    Returns
+    -------
+    tree : dict
+        ``kind`` (``"axis"``, ``"oblique"`` or ``"linear"``), ``task``,
+        ``feature_names``, ``class_names`` (classifiers), and either ``nodes`` (trees:
+        one dict per node with ``id``, ``depth``, ``left``/``right`` child ids (None at
+        leaves), the split — ``feature`` and ``threshold`` (go left when
+        ``x[feature] <= threshold``) or ``weights``, ``bias`` and ``beta`` (go right
+        when ``beta * (weights @ x + bias) > 0``) — and ``value`` at leaves, plus
+        ``samples``/``share`` where known) or ``coef`` and ``intercept`` (linear).
+    """
+    view = _resolve(estimator, feature_names, class_names)
+    out: dict[str, Any] = {
+        "kind": view.kind,
+        "task": "classification" if view.is_classifier else "regression",
+        "feature_names": list(view.feature_names),
+    }
+    if view.is_classifier:
+        out["class_names"] = list(view.class_names)
+    if view.kind == "linear":
+        out["coef"] = view.coef.tolist()
+        out["intercept"] = view.intercept.tolist()
+        return out
+    if view.kind == "oblique":
+        out["soft"] = bool(view.soft)
+    nodes = []
+    for node in range(view.n_nodes):
+        leaf = view.is_leaf(node)
+        entry: dict[str, Any] = {
+            "id": node,
+            "depth": int(view.depth[node]),
+            "left": None if leaf else int(view.children_left[node]),
+            "right": None if leaf else int(view.children_right[node]),
+        }
+        if not leaf:
+            if view.kind == "axis":
+                entry["feature"] = int(view.feature[node])
+                entry["threshold"] = float(view.threshold[node])
+            else:
+                entry["weights"] = view.weights[node].tolist()
+                entry["bias"] = float(view.bias[node])
+                entry["beta"] = float(view.beta[node])
+        value = view.value[node]
+        if not np.isnan(value).any():
+            entry["value"] = value.tolist()
+        if view.samples is not None:
+            entry["samples"] = int(view.samples[node])
+        if view.share is not None:
+            entry["share"] = float(view.share[node])
+        nodes.append(entry)
+    out["nodes"] = nodes
+    return out
+
+
+def export_json(
+    estimator,
+    *,
+    feature_names: Sequence[str] | None = None,
+    class_names: Sequence[str] | None = None,
+    indent: int | None = 2,
+    out_file: str | None = None,
+) -> str:
+    """Write :func:`to_dict` of a fitted student as JSON text.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        See :func:`export_graphviz`.
+    feature_names, class_names : list of str, default=None
+        See :func:`export_graphviz`.
+    indent : int or None, default=2
+        Passed to :func:`json.dumps`.
+    out_file : str, default=None
+        Also write the JSON text to this path.
+
+    Returns
+    -------
+    text : str
+    """
+    text = json.dumps(
+        to_dict(estimator, feature_names=feature_names, class_names=class_names),
+        indent=indent,
+    )
+    if out_file is not None:
+        with open(out_file, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return text

@@ -1,0 +1,344 @@
+"""A common view of every supported student: what export needs to know about it.
+
+Unwraps distillers and pipelines and describes the student found inside as arrays
+over its nodes (trees) or its coefficients (linear models), with names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from interpretkd._validation import is_fitted_distiller
+
+# --------------------------------------------------------------------------------------
+# A common view of every supported student
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _ModelView:
+    """What export needs to know about a fitted student, whatever its class."""
+
+    kind: str  # "axis", "oblique" or "linear"
+    is_classifier: bool
+    n_features: int
+    feature_names: list[str]
+    class_names: list[str] | None
+    transforms: list[Any] = field(default_factory=list)
+    # Trees (axis and oblique): arrays over all nodes.
+    children_left: np.ndarray | None = None
+    children_right: np.ndarray | None = None
+    depth: np.ndarray | None = None
+    value: np.ndarray | None = None  # (n_nodes, n_classes) or (n_nodes, n_outputs)
+    share: np.ndarray | None = None  # share of training data reaching each node
+    samples: np.ndarray | None = None  # training rows reaching each node (hard trees)
+    # Axis-aligned splits: left when x[feature] <= threshold.
+    feature: np.ndarray | None = None
+    threshold: np.ndarray | None = None
+    missing_left: np.ndarray | None = None
+    # Oblique splits: right with probability sigmoid(beta * (x @ w + b)).
+    weights: np.ndarray | None = None
+    bias: np.ndarray | None = None
+    beta: np.ndarray | None = None
+    soft: bool = False
+    # Spread of each feature in the training data (the estimator's
+    # ``feature_scale_``): oblique terms are ranked by |w| * scale, the change in
+    # the split's score over one typical step of the feature, so a feature that
+    # barely varies cannot top the list with a huge raw weight.
+    feature_scale: np.ndarray | None = None
+    # Category names of columns a distiller encoded as codes 0..n-1 (its
+    # ``categories_``), by feature index: axis splits on them read "c in {a, b}".
+    categories: dict[int, list[str]] | None = None
+    # Linear models.
+    coef: np.ndarray | None = None  # (n_outputs, n_features)
+    intercept: np.ndarray | None = None
+
+    @property
+    def n_nodes(self) -> int:
+        return 0 if self.children_left is None else len(self.children_left)
+
+    def is_leaf(self, node: int) -> bool:
+        return self.children_left[node] < 0
+
+    def output_names(self) -> list[str]:
+        if self.class_names is not None:
+            return self.class_names
+        n_out = 1 if self.value is None else self.value.shape[1]
+        if self.coef is not None:
+            n_out = self.coef.shape[0]
+        return ["value"] if n_out == 1 else [f"y[{k}]" for k in range(n_out)]
+
+
+def _resolve(estimator, feature_names, class_names) -> _ModelView:
+    """Unwrap distillers and pipelines and describe the student found inside."""
+    names_f = None
+    names_c = None
+    categories = None
+    transforms: list[Any] = []
+    est = estimator
+    for _ in range(32):  # nesting deeper than this is a cycle, not a model
+        if isinstance(est, Pipeline):
+            check_is_fitted(est)
+            if len(est) > 1:
+                head = est[:-1]
+                transforms.append(head.transform)
+                try:
+                    names_f = [str(n) for n in head.get_feature_names_out(names_f)]
+                except Exception:  # transformers without feature names out
+                    names_f = None
+            est = est[-1]
+            continue
+        if is_fitted_distiller(est):
+            if names_f is None and hasattr(est, "feature_names_in_"):
+                names_f = [str(n) for n in est.feature_names_in_]
+            encoded = getattr(est, "categories_", None)
+            if encoded and hasattr(est, "feature_names_in_"):
+                columns = [str(c) for c in est.feature_names_in_]
+                categories = {
+                    columns.index(str(col)): [str(c) for c in cats]
+                    for col, cats in encoded.items()
+                    if str(col) in columns
+                }
+            if names_c is None and hasattr(est, "classes_"):
+                # The student predicts column indices into the distiller's classes_,
+                # and may have seen only some of them (hard targets, or classes
+                # the teacher never predicts): name its own classes.
+                student = est.student_
+                if isinstance(student, Pipeline):
+                    student = student[-1]
+                columns = getattr(student, "classes_", range(len(est.classes_)))
+                names_c = [str(est.classes_[int(i)]) for i in columns]
+            if hasattr(est, "_student_matrix"):  # the distiller's input conversion
+                transforms.append(partial(est._student_matrix, reset=False))
+            est = est.student_
+            continue
+        axis_tao = getattr(est, "split", None) == "axis" and hasattr(est, "as_sklearn")
+        if (hasattr(est, "inner_weights_") and not axis_tao) or hasattr(est, "tree_"):
+            break
+        if hasattr(est, "as_sklearn") and callable(est.as_sklearn):
+            check_is_fitted(est)
+            if names_f is None and hasattr(est, "feature_names_in_"):
+                names_f = [str(n) for n in est.feature_names_in_]
+            if names_c is None and hasattr(est, "classes_"):
+                names_c = [str(c) for c in est.classes_]
+            est = est.as_sklearn()
+            continue
+        if hasattr(est, "coef_"):
+            break
+        try:
+            check_is_fitted(est)  # an unfitted estimator: NotFittedError says so
+        except TypeError:
+            pass  # not an estimator at all; the message below lists what is accepted
+        raise TypeError(
+            f"Cannot export an estimator of type {type(est).__name__}. Supported: "
+            "interpretkd soft and oblique trees, scikit-learn decision trees and "
+            "linear models, a fitted DistilledClassifier/DistilledRegressor or a "
+            "Pipeline ending in one of these. For an ensemble, export one of its "
+            "estimators_, or distill it into a tree first."
+        )
+    else:  # pragma: no cover - defensive
+        raise TypeError("Estimator nesting is too deep to export.")
+
+    if names_f is None and hasattr(est, "feature_names_in_"):
+        names_f = [str(n) for n in est.feature_names_in_]
+    if hasattr(est, "inner_weights_"):
+        view = _oblique_view(est)
+    elif hasattr(est, "tree_"):
+        view = _axis_view(est)
+    else:
+        view = _linear_view(est)
+    view.transforms = transforms
+    view.categories = categories
+
+    view.feature_names = _check_names(
+        feature_names if feature_names is not None else names_f,
+        view.n_features,
+        "feature_names",
+        default=[f"x[{i}]" for i in range(view.n_features)],
+        explicit=feature_names is not None,
+    )
+    if view.is_classifier:
+        n_classes = _n_classes(view)
+        default = [str(c) for c in getattr(est, "classes_", range(n_classes))]
+        view.class_names = _check_names(
+            class_names if class_names is not None else names_c,
+            n_classes,
+            "class_names",
+            default=default,
+            explicit=class_names is not None,
+        )
+    elif class_names is not None:
+        raise ValueError(
+            "class_names was given but the student is a regressor; leave it at None."
+        )
+    return view
+
+
+def _n_classes(view: _ModelView) -> int:
+    if view.value is not None:
+        return view.value.shape[1]
+    n = view.coef.shape[0]
+    return 2 if n == 1 else n
+
+
+def _check_names(names, n, what, *, default, explicit) -> list[str]:
+    if names is None:
+        return list(default)
+    if isinstance(names, str) or not isinstance(names, Sequence | np.ndarray):
+        raise TypeError(
+            f"{what} must be a list of {n} strings, got {type(names).__name__}."
+        )
+    names = [str(v) for v in names]
+    if len(names) != n:
+        if not explicit:
+            return list(default)
+        raise ValueError(
+            f"{what} has {len(names)} entries but the model has {n}; pass one name "
+            "per "
+            + ("input feature of the student." if "feature" in what else "class.")
+        )
+    return names
+
+
+def _axis_view(est) -> _ModelView:
+    tree = est.tree_
+    if tree.n_outputs > 1 and hasattr(est, "classes_"):
+        raise ValueError(
+            "Multi-output decision tree classifiers cannot be exported; fit one tree "
+            "per output."
+        )
+    is_classifier = hasattr(est, "classes_")
+    value = tree.value[:, 0, :] if is_classifier else tree.value[:, :, 0]
+    value = np.asarray(value, dtype=np.float64)
+    if is_classifier:
+        totals = value.sum(axis=1, keepdims=True)
+        value = np.divide(value, totals, out=np.zeros_like(value), where=totals > 0)
+    weighted = np.asarray(tree.weighted_n_node_samples, dtype=np.float64)
+    left = np.asarray(tree.children_left, dtype=np.int64)
+    right = np.asarray(tree.children_right, dtype=np.int64)
+    missing = getattr(tree, "missing_go_to_left", None)
+    return _ModelView(
+        kind="axis",
+        is_classifier=is_classifier,
+        n_features=int(tree.n_features),
+        feature_names=[],
+        class_names=None,
+        children_left=left,
+        children_right=right,
+        depth=_depths(left, right),
+        value=value,
+        share=weighted / weighted[0] if weighted[0] > 0 else None,
+        samples=np.asarray(tree.n_node_samples, dtype=np.int64),
+        feature=np.asarray(tree.feature, dtype=np.int64),
+        threshold=np.asarray(tree.threshold, dtype=np.float64),
+        missing_left=None if missing is None else np.asarray(missing, dtype=bool),
+    )
+
+
+def _depths(left, right) -> np.ndarray:
+    depth = np.zeros(len(left), dtype=np.int64)
+    for node in range(len(left)):  # sklearn numbers a parent before its children
+        if left[node] >= 0:
+            depth[left[node]] = depth[node] + 1
+            depth[right[node]] = depth[node] + 1
+    return depth
+
+
+def _oblique_view(est) -> _ModelView:
+    weights = np.asarray(est.inner_weights_, dtype=np.float64)
+    if weights.ndim != 2:
+        raise ValueError(
+            f"inner_weights_ must be 2-D (n_inner, n_features); got {weights.shape}."
+        )
+    n_inner, n_features = weights.shape
+    tree_depth = int(round(np.log2(n_inner + 1)))
+    if 2**tree_depth - 1 != n_inner:
+        raise ValueError(
+            f"inner_weights_ has {n_inner} rows; a heap-numbered tree has 2**depth - 1 "
+            "inner nodes."
+        )
+    n_leaves = n_inner + 1
+    n_nodes = n_inner + n_leaves
+    bias = np.asarray(getattr(est, "inner_bias_", np.zeros(n_inner)), dtype=np.float64)
+    beta = np.broadcast_to(
+        np.asarray(getattr(est, "beta_", 1.0), dtype=np.float64), (n_inner,)
+    ).copy()
+    is_classifier = hasattr(est, "leaf_distributions_")
+    if is_classifier:
+        leaves = np.asarray(est.leaf_distributions_, dtype=np.float64)
+    else:
+        leaves = np.asarray(est.leaf_values_, dtype=np.float64)
+        if leaves.ndim == 1:
+            leaves = leaves[:, None]
+    value = np.full((n_nodes, leaves.shape[1]), np.nan)
+    value[n_inner:] = leaves
+    share = getattr(est, "node_sample_share_", None)
+    if share is not None:
+        share = np.asarray(share, dtype=np.float64)
+        if share.shape != (n_nodes,):
+            share = None
+        elif is_classifier:
+            # An inner node's distribution: its leaves weighted by the data they hold.
+            for node in range(n_inner - 1, -1, -1):
+                kids = [2 * node + 1, 2 * node + 2]
+                mass = share[kids].sum()
+                if mass > 0:
+                    value[node] = (value[kids] * share[kids, None]).sum(axis=0) / mass
+    nodes = np.arange(n_nodes)
+    left = np.where(nodes < n_inner, 2 * nodes + 1, -1)
+    right = np.where(nodes < n_inner, 2 * nodes + 2, -1)
+    full_weights = np.zeros((n_nodes, n_features))
+    full_weights[:n_inner] = weights
+    full_bias = np.zeros(n_nodes)
+    full_bias[:n_inner] = bias
+    full_beta = np.ones(n_nodes)
+    full_beta[:n_inner] = beta
+    return _ModelView(
+        kind="oblique",
+        is_classifier=is_classifier,
+        n_features=n_features,
+        feature_names=[],
+        class_names=None,
+        children_left=left,
+        children_right=right,
+        depth=np.floor(np.log2(nodes + 1)).astype(np.int64),
+        value=value,
+        share=share,
+        weights=full_weights,
+        bias=full_bias,
+        beta=full_beta,
+        soft=hasattr(est, "path_probability") or hasattr(est, "beta_"),
+        feature_scale=_feature_scale(est, n_features),
+    )
+
+
+def _feature_scale(est, n_features: int) -> np.ndarray | None:
+    scale = getattr(est, "feature_scale_", None)
+    if scale is None:
+        return None
+    scale = np.asarray(scale, dtype=np.float64)
+    return scale if scale.shape == (n_features,) else None
+
+
+def _linear_view(est) -> _ModelView:
+    coef = np.atleast_2d(np.asarray(est.coef_, dtype=np.float64))
+    intercept = np.atleast_1d(
+        np.asarray(getattr(est, "intercept_", np.zeros(coef.shape[0])), dtype=float)
+    )
+    intercept = np.broadcast_to(intercept, (coef.shape[0],)).copy()
+    return _ModelView(
+        kind="linear",
+        is_classifier=hasattr(est, "classes_"),
+        n_features=coef.shape[1],
+        feature_names=[],
+        class_names=None,
+        coef=coef,
+        intercept=intercept,
+    )

@@ -1,0 +1,40 @@
+"""Routing of a fitted soft tree in NumPy: the log path probability of every node.
+
+Nodes are numbered in heap order (root 0, children of ``i`` are ``2i + 1`` and
+``2i + 2``); an inner node's probability is that of going **right**.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Rows of X evaluated at once at prediction time: bounds memory at depth 10-12.
+_PREDICT_ELEMENTS = 1 << 22
+
+
+# --------------------------------------------------------------------------------------
+# Tree geometry
+# --------------------------------------------------------------------------------------
+
+
+def _node_depths(max_depth: int) -> np.ndarray:
+    """Depth of every node (inner nodes then leaves) in heap order."""
+    n_nodes = 2 ** (max_depth + 1) - 1
+    return np.floor(np.log2(np.arange(1, n_nodes + 1))).astype(np.int64)
+
+
+def _log_path_numpy(X, weights, bias, beta, max_depth: int) -> np.ndarray:
+    """Log path probability of every node, shape (n_samples, 2**(max_depth+1) - 1)."""
+    z = (X @ weights.T + bias) * beta
+    # log sigmoid(z) and log sigmoid(-z), computed without overflow.
+    log_right = -np.logaddexp(0.0, -z)
+    log_left = log_right - z
+    steps = np.stack((log_left, log_right), axis=2)  # (n, n_inner, 2)
+    n = X.shape[0]
+    levels = [np.zeros((n, 1))]
+    current = levels[0]
+    for k in range(max_depth):
+        start, stop = 2**k - 1, 2 ** (k + 1) - 1
+        current = (current[:, :, None] + steps[:, start:stop]).reshape(n, -1)
+        levels.append(current)
+    return np.concatenate(levels, axis=1)

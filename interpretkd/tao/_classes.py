@@ -1,0 +1,361 @@
+"""The TAO tree estimators: TAOTreeClassifier and TAOTreeRegressor."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from interpretkd._validation import (
+    check_soft_targets,
+    is_soft_target_array,
+)
+from interpretkd.tao._base import _BaseTAOTree
+
+
+class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
+    """Depth-limited classification tree optimised by TAO, for faithful distillation.
+
+    Starts from CART and re-fits each node's split, deepest level first, to send each
+    training row to the child subtree that predicts its target best; leaves take the
+    class with the most target mass. A change is kept only when it lowers the training
+    loss (the weighted expected disagreement ``1 - Y[i, predicted class]``, which for
+    labels is the training error), so training fidelity never falls from one round
+    to the next.
+
+    Parameters
+    ----------
+    max_depth : int, default=5
+        Depth of the (complete) tree; 1 to 16.
+    min_samples_leaf : int, default=1
+        Fewest training rows a split may leave on either side.
+    split : {"axis", "oblique"}, default="axis"
+        ``"axis"``: one feature and a threshold per node (exportable with
+        :meth:`as_sklearn`). ``"oblique"``: a sparse linear split per node chosen by an
+        L1-penalised logistic regression on the node's rows; an axis split is kept
+        where it does at least as well.
+    max_features_per_split : int or None, default=3
+        Most features an oblique split uses (None: all). Ignored for axis splits.
+    max_iter : int, default=10
+        Most TAO rounds (one round updates every node once).
+    tol : float, default=0.0
+        Stop when a round lowers the training loss by at most ``tol`` times the loss.
+        TAO also stops when a round changes no split.
+    n_init : int, default=1
+        Number of starting trees; the first is CART, the others CART grown on random
+        halves of the features. The one with the lowest final training loss is kept.
+    warm_start : bool, default=False
+        When True and the estimator is fitted, ``fit`` continues TAO from the current
+        tree (e.g. one made by :func:`to_hard_tree`) instead of starting from CART.
+    random_state : int, RandomState instance or None, default=None
+        Seeds CART's tie-breaking, the restarts and the row subsets of oblique fits.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels; ``np.arange(n_classes)`` when fit on soft targets.
+    inner_weights_ : ndarray of shape (2**max_depth - 1, n_features)
+        Split weights in heap order; a row goes right when
+        ``inner_weights_[i] @ x + inner_bias_[i] > 0``. All-zero rows are pruned nodes.
+    inner_bias_ : ndarray of shape (2**max_depth - 1,)
+    leaf_distributions_ : ndarray of shape (2**max_depth, n_classes)
+        Class distribution of each leaf (mean target of its training rows).
+    feature_importances_ : ndarray of shape (n_features,)
+        Share of training weight routed by each feature (weighted by the size of the
+        feature's coefficient times its standard deviation in oblique splits).
+    n_iter_ : int
+        TAO rounds run (at least 1).
+    history_ : list of dict
+        One entry per round with the training ``loss``, ``fidelity`` (weighted
+        agreement of the tree with ``argmax`` of the targets) and ``n_changed``
+        (splits replaced in that round). Round 0 is the starting tree (CART, or the
+        fitted tree when warm-starting) with its leaves fit to the data.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when ``X`` has string column names.
+
+    See Also
+    --------
+    TAOTreeRegressor : the same for regression.
+    to_hard_tree : oblique hard tree from a fitted soft decision tree.
+
+    References
+    ----------
+    M. Á. Carreira-Perpiñán and P. Tavallali, "Alternating optimization of decision
+    trees, with application to learning sparse oblique trees", NeurIPS 2018.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from interpretkd.tao import TAOTreeClassifier
+    >>> X, y = make_classification(n_samples=500, random_state=0)
+    >>> tree = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    >>> tree.history_[-1]["fidelity"] >= tree.history_[0]["fidelity"]
+    True
+    """
+
+    _accepts_soft_targets = True
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the tree to class labels or to soft targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or a 2-D float array of class probabilities per row
+            (e.g. a teacher's soft targets); then ``classes_ = np.arange(n_classes)``.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : TAOTreeClassifier
+        """
+        if y is not None and is_soft_target_array(y):
+            X = validate_data(self, X, dtype=self._x_dtype())
+            Y = check_soft_targets(y)
+            if Y.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"X has {X.shape[0]} rows but the soft targets y have "
+                    f"{Y.shape[0]}; pass one row of targets per row of X."
+                )
+            classes = np.arange(Y.shape[1])
+        else:
+            X, y = validate_data(self, X, y, dtype=self._x_dtype())
+            check_classification_targets(y)
+            classes, y_idx = np.unique(y, return_inverse=True)
+            Y = np.zeros((y.shape[0], classes.size))
+            Y[np.arange(y.shape[0]), y_idx] = 1.0
+        if self.warm_start and hasattr(self, "classes_"):
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start=True needs the same classes as the fitted tree "
+                    f"({self.classes_.tolist()}); got {classes.tolist()}."
+                )
+        self.classes_ = classes
+        return self._fit(X, Y, sample_weight)
+
+    # Hooks used by the shared machinery -----------------------------------------
+    def _make_cart(self, depth, msl, max_features, seed):
+        return DecisionTreeClassifier(
+            max_depth=depth,
+            min_samples_leaf=msl,
+            max_features=max_features,
+            random_state=seed,
+        )
+
+    def _fit_cart(self, cart, X, T, w):
+        cart.fit(X, T.argmax(axis=1), sample_weight=w)
+
+    def _values_from_cart(self, cart, leaf_source):
+        k = len(self.classes_)
+        dist = np.zeros((cart.tree_.node_count, k))
+        dist[:, cart.classes_.astype(np.intp)] = cart.tree_.value[:, 0, :]
+        sums = dist.sum(axis=1, keepdims=True)
+        dist = np.divide(dist, sums, out=np.full_like(dist, 1.0 / k), where=sums > 0)
+        return dist[leaf_source]
+
+    def _fit_leaves(self, T, w, leaf, old):
+        n_leaves = old.shape[0]
+        mass = np.zeros_like(old)
+        np.add.at(mass, leaf, w[:, None] * T)
+        weight = mass.sum(axis=1)
+        dist = old.copy()
+        filled = weight > 0
+        dist[filled] = mass[filled] / weight[filled, None]
+        return dist, np.bincount(leaf, weights=w, minlength=n_leaves)
+
+    def _row_loss(self, T, values, leaf):
+        predicted = values.argmax(axis=1)[leaf]
+        return 1.0 - T[np.arange(T.shape[0]), predicted]
+
+    def _history_entry(self, round_, loss, total_weight, T, w, values, leaf, changed):
+        agree = values.argmax(axis=1)[leaf] == T.argmax(axis=1)
+        return {
+            "round": round_,
+            "loss": float(loss / total_weight),
+            "fidelity": float(w @ agree / total_weight),
+            "n_changed": changed,
+        }
+
+    def _set_leaf_values(self, values):
+        self.leaf_distributions_ = values
+
+    def _get_leaf_values(self):
+        return self.leaf_distributions_
+
+    def _leaf_value_matrix(self):
+        return self.leaf_distributions_
+
+    def _impurity(self, dist):
+        return float(1.0 - np.sum(dist**2))
+
+    def _empty_sklearn_tree(self):
+        est = DecisionTreeClassifier(max_depth=self._tree_depth)
+        est.classes_ = self.classes_
+        est.n_classes_ = len(self.classes_)
+        return est
+
+    # Prediction -------------------------------------------------------------------
+    def predict_proba(self, X):
+        """Class distribution of the leaf each sample reaches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        leaves = self.apply(X) - (2**self._tree_depth - 1)
+        return self.leaf_distributions_[leaves]
+
+    def predict(self, X):
+        """Predicted class label of each sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_.take(proba.argmax(axis=1))
+
+
+class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
+    """Depth-limited regression tree optimised by TAO, for faithful distillation.
+
+    Starts from CART and re-fits each node's split, deepest level first, to send each
+    training row to the child subtree whose prediction is closest to its target;
+    leaves take the weighted mean of their rows. A change is kept only when it lowers
+    the training squared error, so no round makes the tree worse on its training data.
+
+    Parameters
+    ----------
+    max_depth : int, default=5
+        Depth of the (complete) tree; 1 to 16.
+    min_samples_leaf : int, default=1
+        Fewest training rows a split may leave on either side.
+    split : {"axis", "oblique"}, default="axis"
+        ``"axis"``: one feature and a threshold per node (exportable with
+        :meth:`as_sklearn`); ``"oblique"``: a sparse linear split per node.
+    max_features_per_split : int or None, default=3
+        Most features an oblique split uses (None: all). Ignored for axis splits.
+    max_iter : int, default=10
+        Most TAO rounds.
+    tol : float, default=0.0
+        Stop when a round lowers the training loss by at most ``tol`` times the loss.
+    n_init : int, default=1
+        Number of starting trees (CART, then CART on random halves of the features).
+    warm_start : bool, default=False
+        Continue TAO from the fitted tree instead of starting from CART.
+    random_state : int, RandomState instance or None, default=None
+        Seeds CART's tie-breaking, the restarts and the row subsets of oblique fits.
+
+    Attributes
+    ----------
+    inner_weights_ : ndarray of shape (2**max_depth - 1, n_features)
+        Split weights in heap order; right when ``w @ x + b > 0``.
+    inner_bias_ : ndarray of shape (2**max_depth - 1,)
+    leaf_values_ : ndarray of shape (2**max_depth,)
+        Prediction of each leaf.
+    feature_importances_ : ndarray of shape (n_features,)
+    n_iter_ : int
+    history_ : list of dict
+        Per round: training ``loss`` (weighted mean squared error) and ``n_changed``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    See Also
+    --------
+    TAOTreeClassifier
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from interpretkd.tao import TAOTreeRegressor
+    >>> X, y = make_regression(n_samples=300, n_features=5, random_state=0)
+    >>> tree = TAOTreeRegressor(max_depth=3, random_state=0).fit(X, y)
+    >>> tree.history_[-1]["loss"] <= tree.history_[0]["loss"]
+    True
+    """
+
+    _accepts_soft_targets = True
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the tree.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Targets, e.g. a teacher's predictions.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : TAOTreeRegressor
+        """
+        X, y = validate_data(self, X, y, dtype=self._x_dtype(), y_numeric=True)
+        return self._fit(X, np.asarray(y, dtype=np.float64), sample_weight)
+
+    def _make_cart(self, depth, msl, max_features, seed):
+        return DecisionTreeRegressor(
+            max_depth=depth,
+            min_samples_leaf=msl,
+            max_features=max_features,
+            random_state=seed,
+        )
+
+    def _fit_cart(self, cart, X, T, w):
+        cart.fit(X, T, sample_weight=w)
+
+    def _values_from_cart(self, cart, leaf_source):
+        return cart.tree_.value[:, 0, 0][leaf_source].astype(np.float64)
+
+    def _fit_leaves(self, T, w, leaf, old):
+        n_leaves = old.shape[0]
+        weight = np.bincount(leaf, weights=w, minlength=n_leaves)
+        total = np.bincount(leaf, weights=w * T, minlength=n_leaves)
+        values = old.copy()
+        filled = weight > 0
+        values[filled] = total[filled] / weight[filled]
+        return values, weight
+
+    def _row_loss(self, T, values, leaf):
+        return (T - values[leaf]) ** 2
+
+    def _set_leaf_values(self, values):
+        self.leaf_values_ = values
+
+    def _get_leaf_values(self):
+        return self.leaf_values_
+
+    def _leaf_value_matrix(self):
+        return self.leaf_values_[:, None]
+
+    def _impurity(self, value):
+        return 0.0
+
+    def _empty_sklearn_tree(self):
+        return DecisionTreeRegressor(max_depth=self._tree_depth)
+
+    def predict(self, X):
+        """Predicted value of each sample (the value of the leaf it reaches).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        leaves = self.apply(X) - (2**self._tree_depth - 1)
+        return self.leaf_values_[leaves]

@@ -1,0 +1,71 @@
+"""``as_teacher``: the adapter that fits a model."""
+
+from __future__ import annotations
+
+from interpretkd.teachers._base import DEFAULT_BATCH_SIZE, Teacher
+from interpretkd.teachers._boosters import LightGBMBoosterTeacher, XGBoostBoosterTeacher
+from interpretkd.teachers._callable import CallableTeacher
+from interpretkd.teachers._ensemble import EnsembleTeacher
+from interpretkd.teachers._sklearn import SklearnTeacher, _unsupported
+from interpretkd.teachers._torch import TorchTeacher, is_torch_module
+
+
+def as_teacher(
+    model,
+    *,
+    classes=None,
+    output: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Teacher:
+    """Wrap ``model`` in the adapter that fits it.
+
+    Parameters
+    ----------
+    model : object
+        A fitted scikit-learn estimator or Pipeline, an XGBoost or LightGBM model
+        (scikit-learn API or raw ``Booster``), a ``torch.nn.Module``, a callable, a
+        list of these (their soft targets are averaged), or a :class:`Teacher`.
+    classes : array-like, default=None
+        Class labels of the output columns, for models that do not carry them.
+    output : {"logits", "probabilities", "values"}, default=None
+        For ``torch.nn.Module`` (default "logits") and callables (default
+        "probabilities"): what the model returns.
+    batch_size : int, default=65536
+        Rows per query of the model.
+
+    Returns
+    -------
+    teacher : Teacher
+    """
+    if isinstance(model, Teacher):
+        return model
+    if isinstance(model, (list, tuple)):
+        return EnsembleTeacher(model, classes=classes, batch_size=batch_size)
+    module = type(model).__module__
+    if module.startswith("xgboost") and type(model).__name__ == "Booster":
+        return XGBoostBoosterTeacher(model, classes=classes, batch_size=batch_size)
+    if module.startswith("lightgbm") and type(model).__name__ == "Booster":
+        return LightGBMBoosterTeacher(model, classes=classes, batch_size=batch_size)
+    if is_torch_module(model):
+        return TorchTeacher(
+            model, output=output or "logits", classes=classes, batch_size=batch_size
+        )
+    if (
+        hasattr(model, "fit")
+        or hasattr(model, "predict")
+        or hasattr(model, "predict_proba")
+    ):
+        if output is not None:
+            raise ValueError(
+                "output applies to torch modules and callables only; a scikit-learn "
+                "style model is read through predict_proba / predict."
+            )
+        return SklearnTeacher(model, classes=classes, batch_size=batch_size)
+    if callable(model):
+        return CallableTeacher(
+            model,
+            output=output or "probabilities",
+            classes=classes,
+            batch_size=batch_size,
+        )
+    raise _unsupported(model)
