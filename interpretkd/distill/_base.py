@@ -299,7 +299,17 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
     def _make_student(self, seed):
         if self.student is None:
             return self._default_student(max_depth=5, random_state=seed)
-        return clone(self.student)
+        student = clone(self.student)
+        # verbose reaches interpretkd's own students (the soft tree's epoch bar);
+        # other libraries' verbose output (solver traces) is left as the user set it.
+        final = student.steps[-1][1] if hasattr(student, "steps") else student
+        if (
+            self.verbose
+            and type(final).__module__.startswith("interpretkd.")
+            and not final.get_params(deep=False).get("verbose", True)
+        ):
+            final.set_params(verbose=self.verbose)
+        return student
 
     def _fit_all(self, X, y, X_unlabeled, sample_weight, *, label_fn, labeled_fn):
         """Shared body of ``fit``: validate, fit the teacher, label, fit the student."""

@@ -69,8 +69,10 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         Seeds the default teacher and student, the augmenters and the student.
     verbose : int, default=0
         When > 0, print each step (teacher fit, labeling, synthetic rows, student
-        fit) with the time elapsed to stderr, and show a progress bar while the
-        teacher labels more than ``teacher_batch_size`` rows.
+        fit) with the time elapsed to stderr, show a progress bar while the
+        teacher labels more than ``teacher_batch_size`` rows, and turn on the
+        progress of an interpretkd student whose own ``verbose`` is 0 (the soft
+        tree's epochs). Off a terminal, progress is a few plain lines.
 
     Attributes
     ----------

@@ -447,9 +447,9 @@ class _Trainer:
         progress = None
         epochs = range(n_epochs)
         if est.verbose and n_epochs > 1:
-            from tqdm.auto import tqdm
+            from interpretkd._progress import progress_bar
 
-            progress = tqdm(epochs, desc=type(est).__name__, unit="epoch")
+            progress = progress_bar(epochs, desc=type(est).__name__, unit="epoch")
             epochs = progress
         schedule = est.learning_rate_schedule
         if schedule == "auto":

@@ -80,9 +80,9 @@ class Teacher:
             return np.asarray(fn(X), dtype=np.float64)
         starts = range(0, n, self.batch_size)
         if self.progress:
-            from tqdm.auto import tqdm
+            from interpretkd._progress import progress_bar
 
-            starts = tqdm(starts, desc="teacher", unit="batch", leave=False)
+            starts = progress_bar(starts, desc="teacher", unit="batch", leave=False)
         parts = [
             np.asarray(fn(_take_rows(X, i, i + self.batch_size)), dtype=np.float64)
             for i in starts
