@@ -15,6 +15,7 @@ from interpretkd.features import ImageEdgeFeatures
 from interpretkd.io import load, load_teacher, save
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report import DistillationReport, distillation_report
+from interpretkd.selection import FidelityCurve, fidelity_curve, leaf_fidelity
 from interpretkd.soft_tree import SoftDecisionTreeClassifier, SoftDecisionTreeRegressor
 from interpretkd.tao import TAOTreeClassifier, TAOTreeRegressor, to_hard_tree
 from interpretkd.teachers import as_teacher
@@ -25,6 +26,7 @@ __all__ = [
     "DistillationReport",
     "DistilledClassifier",
     "DistilledRegressor",
+    "FidelityCurve",
     "ImageEdgeFeatures",
     "Munge",
     "NoiseSampler",
@@ -39,7 +41,9 @@ __all__ = [
     "export_graphviz",
     "export_json",
     "export_text",
+    "fidelity_curve",
     "fidelity_score",
+    "leaf_fidelity",
     "load",
     "load_teacher",
     "prediction_path",

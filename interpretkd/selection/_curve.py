@@ -1,0 +1,658 @@
+"""Fidelity against size: the evidence for choosing how big a student to read.
+
+:func:`fidelity_curve` distills the teacher into each kind of student at each size,
+on cross-validation folds, and measures every student on the rows of its fold it did
+not train on. The distillation itself is :class:`~interpretkd.DistilledClassifier`
+(or ``DistilledRegressor``) with the parameters given; nothing here re-implements it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import (
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+    check_cv,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from interpretkd.metrics import student_complexity
+from interpretkd.teachers import as_teacher
+
+__all__ = ["fidelity_curve", "FidelityCurve", "STUDENT_KINDS", "student_kind"]
+
+#: The student kinds :func:`fidelity_curve` knows by name.
+STUDENT_KINDS = ("tao-oblique", "tao-axis", "cart", "soft-tree")
+_EXTRA = "pip install 'interpretkd[explain]'"
+# Parameters that say nothing about the kind of a student (see student_name).
+_SIZE_AND_SEED = {"max_depth", "random_state", "verbose"}
+
+
+def _named_student(name: str, is_clf: bool):
+    if name == "cart":
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        return DecisionTreeClassifier() if is_clf else DecisionTreeRegressor()
+    if name in ("tao-axis", "tao-oblique"):
+        from interpretkd.tao import TAOTreeClassifier, TAOTreeRegressor
+
+        cls = TAOTreeClassifier if is_clf else TAOTreeRegressor
+        return cls(split=name[4:])
+    if name == "soft-tree":
+        from interpretkd.soft_tree import (
+            SoftDecisionTreeClassifier,
+            SoftDecisionTreeRegressor,
+        )
+
+        return SoftDecisionTreeClassifier() if is_clf else SoftDecisionTreeRegressor()
+    raise ValueError(
+        f"Unknown student kind {name!r}; the named kinds are {list(STUDENT_KINDS)}. "
+        "Pass an estimator with a max_depth parameter for any other student, e.g. "
+        "students={'mine': TAOTreeClassifier(split='oblique', "
+        "max_features_per_split=2)}."
+    )
+
+
+def student_kind(estimator) -> str | None:
+    """The name in ``STUDENT_KINDS`` of the kind of ``estimator``, or None.
+
+    A kind matches when the class is the same and every parameter other than
+    ``max_depth``, ``random_state`` and ``verbose`` has its value in that kind.
+
+    Examples
+    --------
+    >>> from interpretkd.tao import TAOTreeClassifier
+    >>> from interpretkd.selection import student_kind
+    >>> student_kind(TAOTreeClassifier(split="oblique", max_depth=4))
+    'tao-oblique'
+    >>> student_kind(TAOTreeClassifier(split="oblique", max_features_per_split=2))
+    """
+    is_clf = is_classifier(estimator)
+    for name in STUDENT_KINDS:
+        if _same_kind(_named_student(name, is_clf), estimator):
+            return name
+    return None
+
+
+def _same_kind(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    mine, theirs = a.get_params(deep=False), b.get_params(deep=False)
+    return all(_same(mine[k], theirs.get(k)) for k in mine if k not in _SIZE_AND_SEED)
+
+
+def _check_students(students, is_clf: bool) -> dict:
+    if isinstance(students, str) or hasattr(students, "fit"):
+        students = [students]
+    if isinstance(students, Mapping):
+        items = list(students.items())
+    else:
+        items = []
+        for entry in students:
+            if isinstance(entry, str):
+                items.append((entry, entry))
+            elif hasattr(entry, "fit"):
+                items.append((type(entry).__name__, entry))
+            else:
+                raise TypeError(
+                    "students must hold kind names "
+                    f"({', '.join(STUDENT_KINDS)}) or estimators; got {entry!r}."
+                )
+    out: dict = {}
+    for name, est in items:
+        if isinstance(est, str):
+            est = _named_student(est, is_clf)
+        if not hasattr(est, "fit") or "max_depth" not in est.get_params(deep=False):
+            raise TypeError(
+                f"Student {name!r} ({type(est).__name__}) has no max_depth "
+                "parameter; fidelity_curve varies max_depth. Pass trees "
+                "(DecisionTree*, TAOTree*, SoftDecisionTree*)."
+            )
+        if name in out:
+            raise ValueError(
+                f"Two students are named {name!r}; pass a dict to name them apart."
+            )
+        out[str(name)] = est
+    if not out:
+        raise ValueError("students is empty; pass at least one kind of student.")
+    return out
+
+
+def _check_sizes(sizes) -> list[int]:
+    if isinstance(sizes, numbers.Integral):
+        sizes = [sizes]
+    sizes = list(sizes)
+    bad = [
+        s for s in sizes if isinstance(s, bool) or not isinstance(s, numbers.Integral)
+    ]
+    if not sizes or bad or min(sizes) < 1:
+        raise ValueError(
+            f"sizes must be depths: integers >= 1, e.g. range(2, 9); got {sizes!r}."
+        )
+    return sorted({int(s) for s in sizes})
+
+
+def _check_fitted_teacher(teacher) -> None:
+    if not hasattr(teacher, "fit") or isinstance(teacher, (list, tuple)):
+        return  # boosters, torch modules, callables and lists are used as they are
+    try:
+        check_is_fitted(teacher)
+    except NotFittedError:
+        raise ValueError(
+            f"The teacher {type(teacher).__name__} is not fitted. fidelity_curve "
+            "compares students of one teacher: fit it first (on rows other than "
+            "those you pass here, if you can)."
+        ) from None
+    except TypeError:
+        pass  # not a scikit-learn estimator: used as it is
+
+
+def _splits(cv, X, y, is_clf: bool, seed: int):
+    """List of (train, test) index arrays."""
+    n = len(y)
+    if isinstance(cv, numbers.Real) and not isinstance(cv, (bool, numbers.Integral)):
+        if not 0.0 < cv < 1.0:
+            raise ValueError(
+                f"cv as a float is the share of rows held out in one split, in "
+                f"(0, 1); got {cv!r}."
+            )
+        cls = StratifiedShuffleSplit if is_clf else ShuffleSplit
+        splitter = cls(n_splits=1, test_size=cv, random_state=seed)
+        if is_clf and np.unique(y, return_counts=True)[1].min() < 2:
+            splitter = ShuffleSplit(n_splits=1, test_size=cv, random_state=seed)
+    elif isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
+        if cv < 2:
+            raise ValueError(
+                f"cv as an integer is a number of folds, >= 2; got {cv}. Pass a "
+                "float such as 0.25 for one held-out split."
+            )
+        if cv > n:
+            raise ValueError(f"cv={cv} folds but X has only {n} rows.")
+        splitter = KFold(cv, shuffle=True, random_state=seed)
+        if is_clf and np.unique(y, return_counts=True)[1].min() >= cv:
+            splitter = StratifiedKFold(cv, shuffle=True, random_state=seed)
+    else:
+        splitter = check_cv(cv, y, classifier=is_clf)
+    return [
+        (np.asarray(tr), np.asarray(te)) for tr, te in splitter.split(np.zeros(n), y)
+    ]
+
+
+def _rows(X, idx):
+    return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+
+
+def _n_terms(info: dict) -> int:
+    """Terms a person reads in the splits: weights of oblique splits, else splits."""
+    if "n_nonzero_weights" in info:
+        return int(info["n_nonzero_weights"])
+    if "n_nodes" in info and "n_leaves" in info:
+        return int(info["n_nodes"] - info["n_leaves"])
+    return 0
+
+
+def _fit_one_kind(
+    teacher, X, y, train, test, name, student, sizes, params, X_unlabeled, seed, fold
+):
+    """Distill ``student`` at every size on one fold; one record per size."""
+    from interpretkd.distill import DistilledClassifier, DistilledRegressor
+
+    is_clf = as_teacher(teacher).is_classifier
+    cls = DistilledClassifier if is_clf else DistilledRegressor
+    X_tr, X_te, y_tr, y_te = _rows(X, train), _rows(X, test), y[train], y[test]
+    score = accuracy_score if is_clf else r2_score
+    fidelity = (lambda t, s: float(np.mean(t == s))) if is_clf else r2_score
+    records, t_te, t_tr = [], None, None
+    for size in sizes:
+        est = clone(student).set_params(max_depth=size)
+        if "random_state" in est.get_params(deep=False):
+            est.set_params(random_state=seed)
+        start = time.perf_counter()
+        distilled = cls(teacher, est, random_state=seed, **params)
+        distilled.fit(X_tr, y_tr, X_unlabeled=X_unlabeled)
+        seconds = time.perf_counter() - start
+        if t_te is None:  # the same teacher answers for every size of this fold
+            t_te = np.asarray(distilled.teacher_predict(X_te))
+            t_tr = np.asarray(distilled.teacher_predict(X_tr))
+        s_te = np.asarray(distilled.predict(X_te))
+        info = student_complexity(distilled)
+        records.append(
+            {
+                "student": name,
+                "size": size,
+                "fold": fold,
+                "fidelity": fidelity(t_te, s_te),
+                "train_fidelity": fidelity(t_tr, np.asarray(distilled.predict(X_tr))),
+                "score": float(score(y_te, s_te)),
+                "teacher_score": float(score(y_te, t_te)),
+                "depth": int(info.get("depth", size)),
+                "n_leaves": int(info.get("n_leaves", 0)),
+                "n_terms": _n_terms(info),
+                "n_test": len(test),
+                "fit_seconds": seconds,
+            }
+        )
+    return records
+
+
+def fidelity_curve(
+    teacher,
+    X,
+    y=None,
+    *,
+    students=("tao-oblique", "tao-axis", "cart"),
+    sizes=range(2, 9),
+    X_unlabeled=None,
+    cv=5,
+    tolerance=0.01,
+    distiller_params: dict | None = None,
+    n_jobs: int | None = None,
+    random_state=0,
+) -> FidelityCurve:
+    """Held-out fidelity of students of each kind and size: choose one with evidence.
+
+    For every fold of ``cv``, every student kind and every depth in ``sizes``, the
+    teacher is distilled into the student on the fold's training rows (with
+    ``DistilledClassifier`` or ``DistilledRegressor`` and ``distiller_params``), and
+    the student is measured on the fold's other rows: fidelity (agreement of labels,
+    or R² against the teacher's predictions for regression), accuracy against ``y``,
+    and its size (leaves, depth, terms in its splits).
+
+    Parameters
+    ----------
+    teacher : fitted model
+        Anything :class:`~interpretkd.DistilledClassifier` takes as a fitted
+        teacher; the same teacher answers on every fold (it is never refit). If it
+        was trained on ``X``, the held-out rows are held out from the student only;
+        prefer rows the teacher did not see where you have them.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+        Rows to distill on and measure on, split by ``cv``.
+    y : array-like of shape (n_samples,), default=None
+        True labels or values: accuracy (R²) against them is reported too. None uses
+        the teacher's predictions (the scores then equal the fidelity).
+    students : sequence or dict, default=("tao-oblique", "tao-axis", "cart")
+        Kinds of student: names from ``STUDENT_KINDS`` (``"tao-oblique"``: a TAO
+        tree with sparse oblique splits of at most 3 features; ``"tao-axis"``: a TAO
+        tree with one feature a split; ``"cart"``: scikit-learn's decision tree on
+        the soft targets; ``"soft-tree"``: a soft decision tree, slower), unfitted
+        estimators with a ``max_depth`` parameter, or a dict naming them.
+    sizes : iterable of int, default=range(2, 9)
+        Depths (``max_depth``) to try. The result reports the leaves each fitted
+        student actually has.
+    X_unlabeled : array-like, default=None
+        Rows without labels, labeled by the teacher and added to every fold's
+        training rows (never measured on).
+    cv : int, float, cross-validation splitter or iterable, default=5
+        An integer: that many folds (stratified for classification), shuffled with
+        ``random_state``. A float in (0, 1): one split holding out that share. A
+        splitter (``KFold(...)``) or an iterable of (train, test) index arrays: used
+        as given.
+    tolerance : float or "1se", default=0.01
+        How much held-out fidelity the recommended student may give up for being
+        smaller: the recommendation is the smallest size whose mean held-out
+        fidelity is within ``tolerance`` of the best (0.01: one point of
+        agreement), the most faithful kind at that size. ``"1se"``: within one
+        standard error of the best (Breiman's rule for pruning CART).
+    distiller_params : dict, default=None
+        Other parameters of the distiller (``temperature``, ``alpha``, ``augment``,
+        ``n_synthetic``, ``targets``, ...).
+    n_jobs : int, default=None
+        Fits run in parallel by joblib (one job per fold and kind); None runs them
+        one after another, -1 uses every core.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the folds and every distiller and student (the same seed at every
+        size, so that sizes differ only in size).
+
+    Returns
+    -------
+    curve : FidelityCurve
+        ``to_frame()``, ``recommended``, ``best``, ``plot()``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from interpretkd import fidelity_curve
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
+    >>> curve = fidelity_curve(forest, X, y, students=["cart"], sizes=[1, 3], cv=3)
+    >>> curve.to_frame()[["student", "size", "n_leaves"]]
+      student  size  n_leaves
+    0    cart     1       2.0
+    1    cart     3       8.0
+    >>> curve.recommended["size"] in (1, 3)
+    True
+    """
+    from joblib import Parallel, delayed
+
+    _check_fitted_teacher(teacher)
+    adapter = as_teacher(teacher)
+    is_clf = adapter.is_classifier
+    kinds = _check_students(students, is_clf)
+    depths = _check_sizes(sizes)
+    params = dict(distiller_params or {})
+    for key in ("teacher", "student", "random_state"):
+        if key in params:
+            raise ValueError(
+                f"distiller_params may not set {key!r}: fidelity_curve sets it "
+                "(pass the teacher and students as arguments, the seed as "
+                "random_state)."
+            )
+    if not (tolerance == "1se" or _is_tolerance(tolerance)):
+        raise ValueError(
+            f'tolerance must be a number >= 0 or "1se"; got {tolerance!r}.'
+        )
+    labeled = y is not None
+    if y is None:
+        y = np.asarray(adapter.predict(X))
+    else:
+        y = np.asarray(y)
+        if len(y) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(y)}.")
+    seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    folds = _splits(cv, X, y, is_clf, seed)
+    jobs = [
+        delayed(_fit_one_kind)(
+            teacher, X, y, tr, te, name, est, depths, params, X_unlabeled, seed, k
+        )
+        for k, (tr, te) in enumerate(folds)
+        for name, est in kinds.items()
+    ]
+    results = Parallel(n_jobs=n_jobs)(jobs)
+    scores = pd.DataFrame([r for part in results for r in part])
+    return FidelityCurve(
+        scores=scores,
+        students={name: clone(est) for name, est in kinds.items()},
+        task="classification" if is_clf else "regression",
+        tolerance=tolerance,
+        n_folds=len(folds),
+        labeled=labeled,
+    )
+
+
+def _is_tolerance(value) -> bool:
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and np.isfinite(value)
+        and value >= 0
+    )
+
+
+class FidelityCurve:
+    """Held-out fidelity of students by kind and size, from :func:`fidelity_curve`.
+
+    Attributes
+    ----------
+    scores : DataFrame
+        One row per fold, student and size: ``fidelity`` (held-out),
+        ``train_fidelity``, ``score`` and ``teacher_score`` (accuracy or R² against
+        ``y`` on the held-out rows), ``depth``, ``n_leaves``, ``n_terms`` (terms in
+        the splits: features of axis splits, non-zero weights of oblique ones),
+        ``n_test`` and ``fit_seconds``.
+    students : dict
+        The unfitted student of each name (its ``max_depth`` is set per size).
+    task : {"classification", "regression"}
+    tolerance : float or "1se"
+        The rule of :attr:`recommended`.
+    n_folds : int
+    labeled : bool
+        Whether true labels ``y`` were given (else the teacher's predictions
+        stood in for them).
+    """
+
+    def __init__(self, scores, students, task, tolerance, n_folds, labeled=True):
+        self.scores = scores
+        self.students = students
+        self.task = task
+        self.tolerance = tolerance
+        self.n_folds = n_folds
+        self.labeled = labeled
+
+    def to_frame(self) -> pd.DataFrame:
+        """Means over the folds: one row per student and size.
+
+        Columns: ``student``, ``size``, ``fidelity`` (mean held-out),
+        ``fidelity_se`` (its standard error: over folds, or binomial for one split),
+        ``train_fidelity``, ``score``, ``teacher_score``, ``depth``, ``n_leaves``,
+        ``n_terms``, ``fit_seconds``; without labels ``y``, no ``score`` and
+        ``teacher_score`` (they would repeat the fidelity).
+        """
+        cols = [
+            "fidelity",
+            "train_fidelity",
+            "score",
+            "teacher_score",
+            "depth",
+            "n_leaves",
+            "n_terms",
+            "fit_seconds",
+        ]
+        order = {name: i for i, name in enumerate(self.students)}
+        grouped = self.scores.groupby(["student", "size"], sort=False)
+        frame = grouped[cols].mean().reset_index()
+        frame.insert(3, "fidelity_se", grouped["fidelity"].apply(self._se).to_numpy())
+        frame = frame.sort_values(
+            ["student", "size"],
+            key=lambda c: c.map(order) if c.name == "student" else c,
+        )
+        for col in ("depth", "n_leaves", "n_terms"):
+            frame[col] = frame[col].astype(float)
+        if not self.labeled:
+            frame = frame.drop(columns=["score", "teacher_score"])
+        return frame.reset_index(drop=True)
+
+    def _se(self, values: pd.Series) -> float:
+        values = values.to_numpy(dtype=float)
+        if values.size > 1:
+            return float(values.std(ddof=1) / np.sqrt(values.size))
+        if self.task == "classification":
+            n = float(self.scores["n_test"].iloc[0])
+            f = float(values[0])
+            return float(np.sqrt(max(f * (1 - f), 0.0) / n))
+        return float("nan")  # one split of a regression: no error estimate
+
+    @property
+    def best(self) -> dict:
+        """The student and size with the highest mean held-out fidelity."""
+        frame = self.to_frame()
+        row = frame.loc[frame["fidelity"].idxmax()]
+        return _entry(row)
+
+    @property
+    def recommended(self) -> dict:
+        """The smallest student within :attr:`tolerance` of the best (see
+        :meth:`recommend`)."""
+        return self.recommend()
+
+    def recommend(self, tolerance=None, *, student: str | None = None) -> dict:
+        """The smallest size whose held-out fidelity is close enough to the best.
+
+        Parameters
+        ----------
+        tolerance : float or "1se", default=None
+            Fidelity that may be given up for a smaller student; None uses the
+            curve's own. ``"1se"``: one standard error of the best.
+        student : str, default=None
+            Only this kind of student; None chooses among all kinds (at the chosen
+            size, the most faithful kind).
+
+        Returns
+        -------
+        choice : dict
+            ``student``, ``size``, ``fidelity``, ``fidelity_se``, ``n_leaves``,
+            ``n_terms``, ``best_fidelity`` and ``rule`` (the rule, in words).
+        """
+        tolerance = self.tolerance if tolerance is None else tolerance
+        frame = self.to_frame()
+        if student is not None:
+            if student not in self.students:
+                raise ValueError(
+                    f"No student named {student!r} in this curve; it has "
+                    f"{list(self.students)}."
+                )
+            frame = frame[frame["student"] == student]
+        top = frame.loc[frame["fidelity"].idxmax()]
+        if tolerance == "1se":
+            margin = float(top["fidelity_se"])
+            if not np.isfinite(margin):
+                raise ValueError(
+                    'tolerance="1se" needs a standard error: use cv with several '
+                    "folds, or a number."
+                )
+            rule = f"within one standard error ({margin:.4f}) of the best"
+        elif _is_tolerance(tolerance):
+            margin = float(tolerance)
+            rule = f"within {margin:g} of the best held-out fidelity"
+        else:
+            raise ValueError(
+                f'tolerance must be a number >= 0 or "1se"; got {tolerance!r}.'
+            )
+        # A hair of slack so that a tie with the best is never lost to rounding.
+        close = frame[frame["fidelity"] >= top["fidelity"] - margin - 1e-12]
+        smallest = close[close["size"] == close["size"].min()]
+        row = smallest.loc[smallest["fidelity"].idxmax()]
+        choice = _entry(row)
+        choice["best_fidelity"] = float(top["fidelity"])
+        choice["rule"] = f"the smallest size {rule}"
+        return choice
+
+    def student_name(self, estimator) -> str | None:
+        """The name of this curve's student of the same kind as ``estimator``.
+
+        Same class and the same parameters apart from ``max_depth``,
+        ``random_state`` and ``verbose``; None when no student of the curve
+        matches.
+        """
+        for name, candidate in self.students.items():
+            if _same_kind(candidate, estimator):
+                return name
+        return None
+
+    def plot(self, ax=None, *, x: str = "size", mark=None, title: str | None = None):
+        """Draw held-out fidelity against size, one line per kind of student.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; None makes a new figure.
+        x : {"size", "n_leaves", "n_terms"}, default="size"
+            The horizontal axis: depth, mean number of leaves, or terms in the
+            splits.
+        mark : tuple of (str, int), default=None
+            A ``(student, size)`` drawn as "chosen" (e.g. the model in a report).
+            The recommended one is always marked.
+        title : str, default=None
+
+        Returns
+        -------
+        fig : matplotlib.figure.Figure
+        """
+        if x not in ("size", "n_leaves", "n_terms"):
+            raise ValueError(f'x must be "size", "n_leaves" or "n_terms"; got {x!r}.')
+        if ax is None:
+            try:
+                from matplotlib.figure import Figure
+            except ImportError as exc:  # pragma: no cover - depends on the env
+                raise ImportError(
+                    f"FidelityCurve.plot needs matplotlib; install it with {_EXTRA}."
+                ) from exc
+            fig = Figure(figsize=(6.4, 3.8), layout="constrained")
+            ax = fig.subplots()
+        frame = self.to_frame()
+        for name in self.students:
+            part = frame[frame["student"] == name]
+            ax.errorbar(
+                part[x],
+                part["fidelity"],
+                yerr=part["fidelity_se"].fillna(0.0),
+                marker="o",
+                markersize=4,
+                capsize=2,
+                label=name,
+            )
+        rec = self.recommended
+        rec_row = frame[
+            (frame["student"] == rec["student"]) & (frame["size"] == rec["size"])
+        ].iloc[0]
+        ax.plot(
+            rec_row[x],
+            rec_row["fidelity"],
+            marker="*",
+            markersize=16,
+            color="#222222",
+            linestyle="none",
+            label=f"recommended: {rec['student']}, size {rec['size']}",
+        )
+        if mark is not None:
+            name, size = mark
+            hit = frame[(frame["student"] == name) & (frame["size"] == size)]
+            if hit.empty:
+                raise ValueError(
+                    f"mark={mark!r} is not on the curve: it has students "
+                    f"{list(self.students)} at sizes {sorted(frame['size'].unique())}."
+                )
+            ax.plot(
+                hit[x].iloc[0],
+                hit["fidelity"].iloc[0],
+                marker="o",
+                markersize=14,
+                markerfacecolor="none",
+                markeredgecolor="#d62728",
+                markeredgewidth=2,
+                linestyle="none",
+                label=f"chosen: {name}, size {size}",
+            )
+        labels = {"size": "depth", "n_leaves": "leaves", "n_terms": "terms in splits"}
+        ax.set_xlabel(labels[x])
+        what = "fidelity" if self.task == "classification" else "fidelity (R²)"
+        folds = (
+            f"{self.n_folds}-fold cross-validation"
+            if self.n_folds > 1
+            else "one held-out split"
+        )
+        ax.set_ylabel(f"held-out {what}")
+        ax.set_title(title or f"Held-out {what} against size ({folds})", fontsize=10)
+        if x == "size":
+            ax.set_xticks(sorted(frame["size"].unique()))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower right")
+        return ax.figure
+
+    def __repr__(self) -> str:
+        rec = self.recommended
+        return (
+            f"FidelityCurve({len(self.students)} students x "
+            f"{self.scores['size'].nunique()} sizes x {self.n_folds} folds; "
+            f"recommended {rec['student']} size {rec['size']}, fidelity "
+            f"{rec['fidelity']:.4f})"
+        )
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # arrays or estimators compare ambiguously
+        return a is b
+
+
+def _entry(row) -> dict:
+    return {
+        "student": str(row["student"]),
+        "size": int(row["size"]),
+        "fidelity": float(row["fidelity"]),
+        "fidelity_se": float(row["fidelity_se"]),
+        "n_leaves": float(row["n_leaves"]),
+        "n_terms": float(row["n_terms"]),
+    }
