@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
 
 from interpretkd import DistilledClassifier, SoftDecisionTreeClassifier
 from interpretkd._progress import progress_bar
@@ -35,9 +36,9 @@ def test_progress_says_when_a_loop_stops_early():
 
 
 def test_distiller_verbose_reaches_the_soft_tree(capsys):
-    X, y = make_classification(n_samples=300, n_features=6, random_state=0)
-    teacher = DistilledClassifier(random_state=0).fit(X, y).teacher_
-    student = SoftDecisionTreeClassifier(max_depth=2, max_epochs=5, random_state=0)
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    teacher = LogisticRegression().fit(X, y)
+    student = SoftDecisionTreeClassifier(max_depth=2, max_epochs=3, random_state=0)
     DistilledClassifier(teacher, student, verbose=1, random_state=0).fit(X, y)
     err = capsys.readouterr().err
     assert "SoftDecisionTreeClassifier: " in err and " epoch (" in err
