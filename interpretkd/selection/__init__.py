@@ -6,15 +6,12 @@ student, and recommends the smallest one that is nearly as faithful as the best.
 :func:`disagreements` say where a fitted student decides as its teacher does: per
 leaf (through the student's own ``apply``), per class, and row by row.
 
-Modules: ``_curve`` (fidelity against size) and ``_regions`` (trust per region).
+Modules: ``_curve`` (fidelity against size), ``_kinds`` (the named kinds of
+student) and ``_regions`` (trust per region).
 """
 
-from interpretkd.selection._curve import (
-    STUDENT_KINDS,
-    FidelityCurve,
-    fidelity_curve,
-    student_kind,
-)
+from interpretkd.selection._curve import FidelityCurve, fidelity_curve
+from interpretkd.selection._kinds import STUDENT_KINDS, student_kind
 from interpretkd.selection._regions import (
     class_fidelity,
     decision_confusion,
