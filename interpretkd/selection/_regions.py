@@ -31,8 +31,11 @@ def _is_classifier(distilled) -> bool:
 
 def _student_input(distilled, X):
     """``X`` as the student sees it (categories as codes, a validated array)."""
-    # The distiller's own conversion, so the leaves are those predict uses.
-    # TODO(round 2): switch to the public method the distiller gains (issue 13).
+    # The distiller's own conversion, so that the leaves are those predict uses.
+    public = getattr(distilled, "transform_for_student", None)
+    if public is not None:
+        return public(X)
+    # Until the distiller's public method (issue 13, branch core) is merged.
     return distilled._student_matrix(X, reset=False)
 
 
