@@ -188,6 +188,25 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             "student that accept NaN (XGBoost, HistGradientBoosting, sklearn trees)."
         )
 
+    def transform_for_student(self, X):
+        """The rows ``X`` as the fitted ``student_`` takes them.
+
+        Category columns of a DataFrame become their codes in ``categories_`` and
+        the columns are checked against those seen in ``fit`` (number, names,
+        missing values). Export and reports use it to show the path a row of ``X``
+        takes through the student.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_student : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        return self._student_matrix(X, reset=False)
+
     def _student_matrix(self, X, *, reset: bool, y=None):
         X_enc = self._encode_frame(X, reset=reset)
         allow_nan = self._allow_nan()

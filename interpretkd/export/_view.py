@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -115,8 +114,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
                     student = student[-1]
                 columns = getattr(student, "classes_", range(len(est.classes_)))
                 names_c = [str(est.classes_[int(i)]) for i in columns]
-            if hasattr(est, "_student_matrix"):  # the distiller's input conversion
-                transforms.append(partial(est._student_matrix, reset=False))
+            transforms.append(est.transform_for_student)  # the distiller's input
             est = est.student_
             continue
         axis_tao = getattr(est, "split", None) == "axis" and hasattr(est, "as_sklearn")
