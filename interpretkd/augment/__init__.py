@@ -23,7 +23,12 @@ Every generator promises the same things about the rows it returns:
 
 from interpretkd.augment._active import ActiveSampler
 from interpretkd.augment._chunks import iter_chunks
-from interpretkd.augment._factory import make_augmenter, resolve_n_synthetic
+from interpretkd.augment._factory import (
+    AUGMENT_CONSTRAINT,
+    N_SYNTHETIC_CONSTRAINT,
+    make_augmenter,
+    resolve_n_synthetic,
+)
 from interpretkd.augment._munge import Munge
 from interpretkd.augment._noise import NoiseSampler
 
@@ -34,4 +39,6 @@ __all__ = [
     "make_augmenter",
     "resolve_n_synthetic",
     "iter_chunks",
+    "AUGMENT_CONSTRAINT",
+    "N_SYNTHETIC_CONSTRAINT",
 ]

@@ -5,22 +5,19 @@ teacher.
 from __future__ import annotations
 
 from collections.abc import Callable
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from interpretkd._tabular import _concat, _slice
-from interpretkd._validation import check_positive_int
-from interpretkd.augment._base import (
-    _check_n_samples,
-    _check_probability,
-    _check_real,
-    _Params,
-)
+from interpretkd._tabular import concat_rows, take_rows
+from interpretkd.augment._base import PROBABILITY, _check_n_samples, _Params
 from interpretkd.augment._munge import Munge
 from interpretkd.augment._noise import NoiseSampler
+from interpretkd.targets import hard_targets
 
 # --------------------------------------------------------------------------------------
 # Active sampling, per leaf of the current student
@@ -51,9 +48,9 @@ class ActiveSampler(_Params):
     and Bastani et al. (2017), which draw new rows where a tree needs them, and adds
     the check that they help.
 
-    It needs the teacher and a way to fit the student, so it is driven by
-    :meth:`run`, which the distillers call with ``augment="active"``; :meth:`sample`
-    only explains this.
+    It needs the teacher and a way to fit the student, so it has no
+    ``sample(X, n_samples)`` method like :class:`Munge` and :class:`NoiseSampler`
+    but :meth:`run`, which the distillers call with ``augment="active"``.
 
     Parameters
     ----------
@@ -72,10 +69,11 @@ default="munge"
     n_validation : int, default=None
         Teacher-labeled rows to judge batches on; None means twice the number of
         rows, at least 2,000 and at most 50,000.
-    hard_targets : bool, default=True
-        Give synthetic rows the teacher's argmax as a one-hot target instead of its
-        probabilities (classification only). Fidelity is argmax agreement, and hard
-        targets optimise it directly for tree students.
+    hard_targets : bool, default=False
+        Replace the targets ``label`` returns by their argmax, one-hot
+        (classification only). By default the synthetic rows get the targets
+        ``label`` gives, so a distiller's ``temperature`` and ``targets`` apply to
+        them as to every other row; ``docs/augmentation.md`` compares the two.
     random_state : int, RandomState instance or None, default=None
         Seed for all draws.
 
@@ -103,6 +101,17 @@ default="munge"
     ((200, 4), (200, 2))
     """
 
+    _parameter_constraints: dict = {
+        "base": [StrOptions({"munge", "noise"}), HasMethods(["sample"])],
+        "n_rounds": [Interval(Integral, 1, None, closed="left")],
+        "n_proposals": [Interval(Integral, 1, None, closed="left")],
+        "candidate_ratio": [Interval(Real, 1, None, closed="left")],
+        "min_leaf_share": PROBABILITY,
+        "n_validation": [Interval(Integral, 1, None, closed="left"), None],
+        "hard_targets": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         base="munge",
@@ -111,7 +120,7 @@ default="munge"
         candidate_ratio=2.0,
         min_leaf_share=0.5,
         n_validation=None,
-        hard_targets=True,
+        hard_targets=False,
         random_state=None,
     ):
         self.base = base
@@ -122,22 +131,6 @@ default="munge"
         self.n_validation = n_validation
         self.hard_targets = hard_targets
         self.random_state = random_state
-
-    def sample(self, X, n_samples):
-        """Not available: active sampling needs the teacher and the student.
-
-        Raises
-        ------
-        TypeError
-            Always; use :meth:`run`, or pass ``augment="active"`` to a distiller.
-        """
-        raise TypeError(
-            "ActiveSampler chooses rows by how much they help the student agree with "
-            "the teacher, so it needs both: call ActiveSampler.run(X, n_samples, "
-            "label=..., fit=...) or pass augment='active' to DistilledClassifier / "
-            "DistilledRegressor. For rows from the data alone use Munge or "
-            "NoiseSampler."
-        )
 
     def run(
         self,
@@ -171,18 +164,18 @@ default="munge"
         X_synthetic : ndarray or DataFrame of shape (n_samples, n_features)
             The new rows, in the container and dtypes of ``X``.
         targets_synthetic : ndarray of shape (n_samples, n_classes) or (n_samples,)
-            The teacher's targets for them (one-hot argmax when ``hard_targets``).
+            The targets ``label`` gives them (one-hot argmax when
+            ``hard_targets``).
         """
         if not callable(label) or not callable(fit):
             raise TypeError(
                 "ActiveSampler.run needs callables label(X) -> teacher targets and "
                 "fit(X, targets) -> fitted student."
             )
-        n_samples = _check_n_samples(n_samples)
-        n_rounds = check_positive_int(self.n_rounds, "n_rounds")
-        n_proposals = check_positive_int(self.n_proposals, "n_proposals")
-        ratio = _check_real(self.candidate_ratio, "candidate_ratio", low=1.0)
-        floor = _check_probability(self.min_leaf_share, "min_leaf_share")
+        self._validate_params()
+        n_samples = _check_n_samples(n_samples, "ActiveSampler.run")
+        n_rounds, n_proposals = int(self.n_rounds), int(self.n_proposals)
+        ratio, floor = float(self.candidate_ratio), float(self.min_leaf_share)
         rng = check_random_state(self.random_state)
         base = _make_base(self.base)
         if not isinstance(X, pd.DataFrame):
@@ -192,11 +185,10 @@ default="munge"
         if classify:
             targets = self._post(targets)
         if n_samples == 0:
-            return _slice(X, np.arange(0)), targets[:0]
+            return take_rows(X, np.arange(0)), targets[:0]
         n_val = self.n_validation
         if n_val is None:
             n_val = int(np.clip(2 * len(X), 2000, 50000))
-        n_val = check_positive_int(n_val, "n_validation")
         X_val = _sample_with(base, X, n_val, rng)
         T_val = np.asarray(label(X_val))
         val_class = T_val.argmax(1) if classify else None
@@ -228,25 +220,21 @@ default="munge"
                     T_cand = self._post(T_cand)
                 if per_leaf and len(cand) > budget:
                     keep = self._select(student, cand, T_cand, budget, rng, classify)
-                    cand, T_cand = _slice(cand, keep), T_cand[keep]
-                trial = fit(_concat([X_all, cand]), np.concatenate([T_all, T_cand]))
+                    cand, T_cand = take_rows(cand, keep), T_cand[keep]
+                trial = fit(concat_rows([X_all, cand]), np.concatenate([T_all, T_cand]))
                 value = score(trial)
                 if best is None or value > best[0]:
                     best = (value, cand, T_cand, trial)
             _, cand, T_cand, student = best
             new_X.append(cand)
             new_T.append(T_cand)
-            X_all = _concat([X_all, cand])
+            X_all = concat_rows([X_all, cand])
             T_all = np.concatenate([T_all, T_cand])
-        return _concat(new_X), np.concatenate(new_T)
+        return concat_rows(new_X), np.concatenate(new_T)
 
     def _post(self, T: np.ndarray) -> np.ndarray:
         T = np.asarray(T, dtype=np.float64)
-        if self.hard_targets:
-            hard = np.zeros_like(T)
-            hard[np.arange(T.shape[0]), T.argmax(1)] = 1.0
-            return hard
-        return T
+        return hard_targets(T) if self.hard_targets else T
 
     def _errors(self, student, X, T, classify: bool) -> np.ndarray:
         """Per row: 1 where the student decides unlike the teacher (classification),
@@ -277,10 +265,10 @@ default="munge"
         if type(base) is Munge:
             return base._sample_in_groups(X, groups, counts, rng)
         parts = [
-            _sample_with(base, _slice(X, groups[k]), int(counts[k]), rng)
+            _sample_with(base, take_rows(X, groups[k]), int(counts[k]), rng)
             for k in np.flatnonzero(counts)
         ]
-        return _concat(parts)
+        return concat_rows(parts)
 
     def _select(self, student, cand, T_cand, budget, rng, classify):
         errors = self._errors(student, cand, T_cand, classify)
@@ -310,20 +298,10 @@ def _predicted_index(student, X) -> np.ndarray:
 
 
 def _make_base(base):
-    if isinstance(base, str):
-        if base == "munge":
-            return Munge()
-        if base == "noise":
-            return NoiseSampler()
-        raise ValueError(
-            f"ActiveSampler base must be 'munge', 'noise' or an object with a "
-            f"sample(X, n_samples) method; got {base!r}."
-        )
-    if isinstance(base, ActiveSampler) or not callable(getattr(base, "sample", None)):
-        raise TypeError(
-            "ActiveSampler base must be 'munge', 'noise' or an object with a "
-            f"sample(X, n_samples) method; got {base!r}."
-        )
+    if base == "munge":
+        return Munge()
+    if base == "noise":
+        return NoiseSampler()
     return base
 
 

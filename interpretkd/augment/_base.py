@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import inspect
-import numbers
+from numbers import Integral, Real
 from typing import Any
 
-import numpy as np
+from sklearn.utils._param_validation import (
+    Interval,
+    validate_parameter_constraints,
+)
 
 AUGMENT_CHOICES = ("munge", "noise", "active")
 
@@ -23,7 +26,20 @@ class _Params:
     ``GridSearchCV`` over a distiller's ``augment`` parameter work) but they are not
     estimators: they have no ``fit``. Deriving from ``BaseEstimator`` would make the
     package-wide ``check_estimator`` walk pick them up, hence this small mixin.
+
+    Parameters are declared once, as data, in ``_parameter_constraints`` (the
+    scikit-learn way) and checked by :meth:`_validate_params` when a generator
+    runs.
     """
+
+    _parameter_constraints: dict = {}
+
+    def _validate_params(self) -> None:
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            self.get_params(deep=False),
+            caller_name=type(self).__name__,
+        )
 
     @classmethod
     def _param_names(cls) -> list[str]:
@@ -92,33 +108,16 @@ class _Params:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
-def _check_n_samples(n_samples) -> int:
-    if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral):
-        raise TypeError(
-            f"n_samples must be a non-negative integer (the number of synthetic rows "
-            f"to return); got {n_samples!r} of type {type(n_samples).__name__}."
-        )
-    if n_samples < 0:
-        raise ValueError(f"n_samples must be >= 0; got {n_samples}.")
+def _check_n_samples(n_samples, caller: str) -> int:
+    """The number of rows asked of a generator, as an int >= 0."""
+    validate_parameter_constraints(
+        {"n_samples": [Interval(Integral, 0, None, closed="left")]},
+        {"n_samples": n_samples},
+        caller_name=caller,
+    )
     return int(n_samples)
 
 
-def _check_real(value, name: str, *, low: float, low_open: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a number, got {value!r} of type {type(value).__name__}."
-        )
-    value = float(value)
-    if not np.isfinite(value) or value < low or (low_open and value == low):
-        relation = ">" if low_open else ">="
-        raise ValueError(
-            f"{name} must be a finite number {relation} {low}; got {value}."
-        )
-    return value
-
-
-def _check_probability(value, name: str) -> float:
-    value = _check_real(value, name, low=0.0)
-    if value > 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1]; got {value}.")
-    return value
+# Shared parameter constraints of the generators.
+PROBABILITY = [Interval(Real, 0, 1, closed="both")]
+CATEGORICAL_FEATURES = [None, "array-like", str, Integral]

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 import pandas as pd
 
-from interpretkd._tabular import _slice
+from interpretkd._tabular import take_rows
 from interpretkd._validation import check_positive_int
 
 
@@ -79,4 +79,6 @@ def iter_chunks(X_unlabeled, chunk_size: int | None = None) -> Iterator:
                 yield chunk
             continue
         for start in range(0, chunk.shape[0], chunk_size):
-            yield _slice(chunk, np.arange(start, min(start + chunk_size, len(chunk))))
+            yield take_rows(
+                chunk, np.arange(start, min(start + chunk_size, len(chunk)))
+            )

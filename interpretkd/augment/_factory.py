@@ -4,18 +4,33 @@ number of synthetic rows from ``n_synthetic``.
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
-import numpy as np
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 
 from interpretkd.augment._active import ActiveSampler
 from interpretkd.augment._base import AUGMENT_CHOICES
 from interpretkd.augment._munge import Munge
 from interpretkd.augment._noise import NoiseSampler
 
-# --------------------------------------------------------------------------------------
-# Helpers for the distiller
-# --------------------------------------------------------------------------------------
+#: What a distiller's ``augment`` parameter may be.
+AUGMENT_CONSTRAINT = [
+    None,
+    StrOptions(set(AUGMENT_CHOICES)),
+    HasMethods(["sample"]),
+    HasMethods(["run"]),
+]
+#: What a distiller's ``n_synthetic`` parameter may be: a count or a multiple.
+N_SYNTHETIC_CONSTRAINT = [
+    None,
+    Interval(Integral, 0, None, closed="left"),
+    Interval(Real, 0, None, closed="left"),
+]
 
 
 def make_augmenter(augment, *, random_state=None):
@@ -26,8 +41,9 @@ def make_augmenter(augment, *, random_state=None):
     augment : None, {"munge", "noise", "active"} or object
         ``None`` for no synthetic rows; a name for :class:`Munge`,
         :class:`NoiseSampler` or :class:`ActiveSampler` with default settings; an
-        object with a ``sample(X, n_samples)`` method (or an :class:`ActiveSampler`,
-        or any object with ``run(X, n_samples, *, label, fit)``) is returned as is.
+        object with a ``sample(X, n_samples)`` method, or with
+        ``run(X, n_samples, *, label, fit)`` like :class:`ActiveSampler`, is
+        returned as is.
     random_state : int, RandomState instance or None, default=None
         Seed given to a generator made from a name.
 
@@ -39,36 +55,16 @@ def make_augmenter(augment, *, random_state=None):
 
     Raises
     ------
-    ValueError
-        If ``augment`` is an unknown name.
-    TypeError
-        If ``augment`` is neither None, a name nor an object with ``sample`` or
-        ``run``.
+    InvalidParameterError
+        A ``ValueError`` and ``TypeError``: ``augment`` is none of the above.
     """
-    if augment is None:
-        return None
-    if isinstance(augment, str):
-        if augment == "munge":
-            return Munge(random_state=random_state)
-        if augment == "noise":
-            return NoiseSampler(random_state=random_state)
-        if augment == "active":
-            return ActiveSampler(random_state=random_state)
-        raise ValueError(
-            f"Unknown augment {augment!r}; choose one of None, "
-            f"{', '.join(repr(c) for c in AUGMENT_CHOICES)}, or pass an object with a "
-            "sample(X, n_samples) method."
-        )
-    if callable(getattr(augment, "run", None)) or callable(
-        getattr(augment, "sample", None)
-    ):
-        return augment
-    raise TypeError(
-        "augment must be None, one of "
-        f"{', '.join(repr(c) for c in AUGMENT_CHOICES)}, or an object with a "
-        f"sample(X, n_samples) method; got {augment!r} of type "
-        f"{type(augment).__name__}."
+    validate_parameter_constraints(
+        {"augment": AUGMENT_CONSTRAINT}, {"augment": augment}, "make_augmenter"
     )
+    makers = {"munge": Munge, "noise": NoiseSampler, "active": ActiveSampler}
+    if isinstance(augment, str):
+        return makers[augment](random_state=random_state)
+    return augment
 
 
 def resolve_n_synthetic(n_synthetic, n_rows: int) -> int:
@@ -88,27 +84,17 @@ def resolve_n_synthetic(n_synthetic, n_rows: int) -> int:
 
     Raises
     ------
-    TypeError
-        If ``n_synthetic`` is not a number.
-    ValueError
-        If it is negative, NaN or infinite.
+    InvalidParameterError
+        A ``ValueError`` and ``TypeError``: ``n_synthetic`` is not a number >= 0
+        (NaN and infinity included).
     """
+    validate_parameter_constraints(
+        {"n_synthetic": N_SYNTHETIC_CONSTRAINT},
+        {"n_synthetic": n_synthetic},
+        "resolve_n_synthetic",
+    )
     if n_synthetic is None:
         return 0
-    if isinstance(n_synthetic, bool) or not isinstance(n_synthetic, numbers.Real):
-        raise TypeError(
-            "n_synthetic must be a float (a multiple of the number of labeled rows, "
-            "e.g. 2.0) or an int (a count of rows); got "
-            f"{n_synthetic!r} of type {type(n_synthetic).__name__}."
-        )
-    if isinstance(n_synthetic, numbers.Integral):
-        if n_synthetic < 0:
-            raise ValueError(f"n_synthetic must be >= 0 rows; got {n_synthetic}.")
+    if isinstance(n_synthetic, Integral):
         return int(n_synthetic)
-    value = float(n_synthetic)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(
-            "n_synthetic as a float is a multiple of the labeled rows and must be a "
-            f"finite number >= 0; got {n_synthetic!r}."
-        )
-    return int(round(value * n_rows))
+    return int(round(float(n_synthetic) * n_rows))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 
-from interpretkd._tabular import _empty_like, _Table
+from interpretkd._tabular import Table
 from interpretkd.augment._base import (
+    CATEGORICAL_FEATURES,
+    PROBABILITY,
     _check_n_samples,
-    _check_probability,
-    _check_real,
     _Params,
 )
 
@@ -66,6 +69,14 @@ class Munge(_Params):
     (250, 3)
     """
 
+    _parameter_constraints: dict = {
+        "p": PROBABILITY,
+        "s": [Interval(Real, 0, None, closed="neither")],
+        "categorical_features": CATEGORICAL_FEATURES,
+        "clip": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self, p=0.5, s=10.0, categorical_features=None, clip=True, random_state=None
     ):
@@ -90,12 +101,11 @@ class Munge(_Params):
         X_synthetic : ndarray or DataFrame of shape (n_samples, n_features)
             Only the new rows, in the container and dtypes of ``X``.
         """
-        p = _check_probability(self.p, "p")
-        s = _check_real(self.s, "s", low=0.0, low_open=True)
-        n_samples = _check_n_samples(n_samples)
-        table = _Table(X, self.categorical_features, who="Munge")
+        self._validate_params()
+        n_samples = _check_n_samples(n_samples, "Munge.sample")
+        table = Table(X, self.categorical_features, who="Munge")
         if n_samples == 0:
-            return _empty_like(table)
+            return table.empty()
         rng = check_random_state(self.random_state)
         n = table.n_rows
         source = _pass_rows(np.arange(n), n_samples, rng)
@@ -103,7 +113,7 @@ class Munge(_Params):
         used = np.unique(source)
         neighbour = np.empty(n, dtype=np.intp)
         neighbour[used] = _nearest_other(table, used)
-        return table.decode(self._mix(table, source, neighbour[source], p, s, rng))
+        return table.decode(self._mix(table, source, neighbour[source], rng))
 
     def _sample_in_groups(self, X, groups, counts, rng):
         """Rows made within each group of rows, neighbours searched in the group.
@@ -112,9 +122,8 @@ class Munge(_Params):
         tree) and ``counts`` the number of rows to make from each; one table and one
         draw serve all groups, which is much faster than a call per group.
         """
-        p = _check_probability(self.p, "p")
-        s = _check_real(self.s, "s", low=0.0, low_open=True)
-        table = _Table(X, self.categorical_features, who="Munge")
+        self._validate_params()
+        table = Table(X, self.categorical_features, who="Munge")
         space = _neighbour_space(table)
         sources, partners = [], []
         for rows, count in zip(groups, counts):
@@ -126,12 +135,13 @@ class Munge(_Params):
             sources.append(source)
             partners.append(np.array([near[i] for i in source.tolist()]))
         if not sources:
-            return _empty_like(table)
+            return table.empty()
         source, partner = np.concatenate(sources), np.concatenate(partners)
-        return table.decode(self._mix(table, source, partner, p, s, rng))
+        return table.decode(self._mix(table, source, partner, rng))
 
-    def _mix(self, table, source, partner, p, s, rng) -> np.ndarray:
+    def _mix(self, table, source, partner, rng) -> np.ndarray:
         """The MUNGE exchange between each source row and its partner row."""
+        p, s = float(self.p), float(self.s)
         Z = table.matrix[source].copy()
         if p > 0:
             other = table.matrix[partner]
@@ -173,7 +183,7 @@ def _nearest_within(space: np.ndarray, rows: np.ndarray, used: np.ndarray):
     return np.where(hits[:, 0] == used, hits[:, 1], hits[:, 0])
 
 
-def _nearest_other(table: _Table, rows: np.ndarray) -> np.ndarray:
+def _nearest_other(table: Table, rows: np.ndarray) -> np.ndarray:
     """Index of each given row's nearest neighbour among the other rows."""
     n = table.n_rows
     if n == 1:
@@ -185,7 +195,7 @@ def _nearest_other(table: _Table, rows: np.ndarray) -> np.ndarray:
     return np.where(idx[:, 0] == rows, idx[:, 1], idx[:, 0])
 
 
-def _neighbour_space(table: _Table) -> np.ndarray:
+def _neighbour_space(table: Table) -> np.ndarray:
     """Numeric columns scaled to [0, 1]; nominal ones one-hot scaled by 1/sqrt(2)."""
     parts = []
     if table.numeric.size:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
 
-from interpretkd._tabular import _empty_like, _Table
+from interpretkd._tabular import Table
 from interpretkd.augment._base import (
+    CATEGORICAL_FEATURES,
+    PROBABILITY,
     _check_n_samples,
-    _check_probability,
-    _check_real,
     _Params,
 )
 
@@ -60,6 +63,14 @@ class NoiseSampler(_Params):
     (10, 3)
     """
 
+    _parameter_constraints: dict = {
+        "p": PROBABILITY,
+        "noise_scale": [Interval(Real, 0, None, closed="left")],
+        "categorical_features": CATEGORICAL_FEATURES,
+        "clip": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
     def __init__(
         self,
         p=1.0,
@@ -89,12 +100,12 @@ class NoiseSampler(_Params):
         X_synthetic : ndarray or DataFrame of shape (n_samples, n_features)
             Only the new rows, in the container and dtypes of ``X``.
         """
-        p = _check_probability(self.p, "p")
-        scale = _check_real(self.noise_scale, "noise_scale", low=0.0)
-        n_samples = _check_n_samples(n_samples)
-        table = _Table(X, self.categorical_features, who="NoiseSampler")
+        self._validate_params()
+        p, scale = float(self.p), float(self.noise_scale)
+        n_samples = _check_n_samples(n_samples, "NoiseSampler.sample")
+        table = Table(X, self.categorical_features, who="NoiseSampler")
         if n_samples == 0:
-            return _empty_like(table)
+            return table.empty()
         rng = check_random_state(self.random_state)
         n, d = table.n_rows, table.n_features
         base = rng.randint(n, size=n_samples)
