@@ -1,7 +1,9 @@
-"""Input checks shared by every interpretkd module.
+"""Input checks shared by every interpretkd module, and the two questions every
+layer asks of an estimator (is it a fitted distiller? what is its last step?).
 
 Each check raises a ``ValueError`` or ``TypeError`` that says what was wrong, what was
-expected and how to fix it. Nothing here modifies the caller's arrays.
+expected and how to fix it. Nothing here modifies the caller's arrays. Estimators
+declare their parameters in ``_parameter_constraints`` instead.
 """
 
 from __future__ import annotations
@@ -9,13 +11,13 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from sklearn.pipeline import Pipeline
 
 __all__ = [
     "check_soft_targets",
     "is_soft_target_array",
-    "check_temperature",
-    "check_alpha",
     "check_positive_int",
+    "final_estimator",
     "is_fitted_distiller",
 ]
 
@@ -103,36 +105,6 @@ def check_soft_targets(
     return Y
 
 
-def check_temperature(temperature) -> float:
-    """Return ``temperature`` as a float, or raise if it is not a positive number."""
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
-        raise TypeError(
-            f"temperature must be a positive number, got {temperature!r} "
-            f"of type {type(temperature).__name__}."
-        )
-    if not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(
-            f"temperature must be > 0 (1.0 leaves the teacher's probabilities "
-            f"unchanged, larger values soften them); got {temperature!r}."
-        )
-    return float(temperature)
-
-
-def check_alpha(alpha) -> float:
-    """Return ``alpha`` as a float, or raise if it is not in [0, 1]."""
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
-        raise TypeError(
-            f"alpha must be a number in [0, 1], got {alpha!r} "
-            f"of type {type(alpha).__name__}."
-        )
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(
-            "alpha must be in [0, 1] (0: teacher targets only, 1: labels only); "
-            f"got {alpha!r}."
-        )
-    return float(alpha)
-
-
 def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise if it is not an integer >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -143,6 +115,13 @@ def check_positive_int(value, name: str, *, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return int(value)
+
+
+def final_estimator(estimator):
+    """The last step of a Pipeline (of nested Pipelines), else the estimator itself."""
+    while isinstance(estimator, Pipeline):
+        estimator = estimator.steps[-1][1]
+    return estimator
 
 
 def is_fitted_distiller(obj) -> bool:

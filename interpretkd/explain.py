@@ -193,6 +193,18 @@ def _as_sklearn_tree(model):
     return model
 
 
+def _check_no_inf(values: np.ndarray, name: str) -> None:
+    """Infinite values are refused, as everywhere in interpretkd (NaN may pass)."""
+    bad = np.isinf(values)
+    if bad.any():
+        row, col = (int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(
+            f"{name} contains infinite values (first in row {row}, column {col}); "
+            "replace them (e.g. with NaN, where both models accept missing values) "
+            "before explaining."
+        )
+
+
 def _output_function(model, is_classifier: bool, columns):
     """A function of a 2-D float array returning the explained outputs."""
     from interpretkd.teachers import Teacher, as_teacher
@@ -464,6 +476,7 @@ def compare_shap(
     X_arr = np.asarray(X, dtype=np.float64)
     if X_arr.ndim != 2:
         raise ValueError(f"X must be 2-D (n_samples, n_features); got {X_arr.shape}.")
+    _check_no_inf(X_arr, "X")
     n, p = X_arr.shape
     if n == 0:
         raise ValueError("X has no rows; pass at least one row to explain.")
@@ -478,6 +491,7 @@ def compare_shap(
             raise ValueError(
                 f"background must have shape (n_rows, {p}) like X; got {bg.shape}."
             )
+        _check_no_inf(bg, "background")
         if len(bg) > n_background:
             bg = bg[np.sort(rng.choice(len(bg), size=n_background, replace=False))]
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import r2_score
-from sklearn.pipeline import Pipeline
 
-from interpretkd._validation import is_fitted_distiller
+from interpretkd._validation import final_estimator, is_fitted_distiller
 from interpretkd.teachers import as_teacher
 
 __all__ = ["fidelity_score", "student_complexity"]
@@ -22,7 +22,7 @@ def fidelity_score(teacher, student, X) -> float:
         When ``student`` is a fitted distiller, pass its ``teacher_`` or None to use
         the distiller's own teacher (with the distiller's class labels).
     student : estimator
-        A fitted student or distiller.
+        A fitted student or distiller, of the teacher's task.
     X : array-like of shape (n_samples, n_features)
         Rows the two are compared on; use data neither was trained on.
 
@@ -32,11 +32,33 @@ def fidelity_score(teacher, student, X) -> float:
         For classifiers, the share of rows on which the predicted labels agree (1.0
         is perfect). For regressors, the R² of the student's predictions against the
         teacher's (1.0 is perfect; it can be negative).
+
+    Raises
+    ------
+    TypeError
+        If one of the two is a classifier and the other a regressor.
+    ValueError
+        If the two predict a different number of rows, or classifiers that share no
+        label.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from interpretkd import fidelity_score
+    >>> X, y = make_classification(n_samples=300, random_state=0)
+    >>> forest = RandomForestClassifier(random_state=0).fit(X[:200], y[:200])
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0)
+    >>> tree = tree.fit(X[:200], forest.predict(X[:200]))
+    >>> 0.5 < fidelity_score(forest, tree, X[200:]) <= 1.0
+    True
     """
-    own_teacher = teacher is None or teacher is getattr(student, "teacher_", None)
-    if is_fitted_distiller(student) and own_teacher:
+    if is_fitted_distiller(student) and (
+        teacher is None or teacher is getattr(student, "teacher_", None)
+    ):
+        classification = hasattr(student, "classes_")
         t_pred = student.teacher_predict(X)
-        is_clf = hasattr(student, "classes_")
     else:
         if teacher is None:
             raise ValueError(
@@ -44,24 +66,43 @@ def fidelity_score(teacher, student, X) -> float:
                 "student to use its own teacher."
             )
         adapter = as_teacher(teacher)
-        is_clf = adapter.is_classifier
+        classification = adapter.is_classifier
+        _check_same_task(adapter, student, classification)
         t_pred = adapter.predict(X)
     s_pred = np.asarray(student.predict(X))
+    t_pred = np.asarray(t_pred)
     if len(s_pred) != len(t_pred):
         raise ValueError(
             f"teacher and student predicted {len(t_pred)} and {len(s_pred)} rows."
         )
-    if is_clf:
-        t_pred = np.asarray(t_pred)
-        if not np.isin(s_pred, t_pred).any() and not np.isin(t_pred, s_pred).any():
-            raise ValueError(
-                f"The student predicts labels such as {s_pred[:3].tolist()} and the "
-                f"teacher {t_pred[:3].tolist()}: they share none. A distiller's "
-                "student_ predicts column indices; pass the fitted distiller itself "
-                "as student (fidelity_score(None, distilled, X))."
-            )
-        return float(np.mean(t_pred == s_pred))
-    return float(r2_score(t_pred, s_pred))
+    if not classification:
+        return float(r2_score(t_pred, s_pred))
+    if not np.isin(s_pred, t_pred).any() and not np.isin(t_pred, s_pred).any():
+        raise ValueError(
+            f"The student predicts labels such as {s_pred[:3].tolist()} and the "
+            f"teacher {t_pred[:3].tolist()}: they share none. Compare two models "
+            "that predict the same labels (a raw booster, torch module or callable "
+            "predicts column indices 0..K-1: name its columns with "
+            "as_teacher(model, classes=[...]))."
+        )
+    return float(np.mean(t_pred == s_pred))
+
+
+def _check_same_task(adapter, student, classification: bool) -> None:
+    if is_classifier(student):
+        student_task = "classification"
+    elif is_regressor(student):
+        student_task = "regression"
+    else:
+        return  # a plain object with predict: its task cannot be told
+    teacher_task = "classification" if classification else "regression"
+    if student_task != teacher_task:
+        raise TypeError(
+            f"The teacher {adapter.name} is a {teacher_task} model but the student "
+            f"{type(final_estimator(student)).__name__} a {student_task} one; "
+            "fidelity compares two models of one task (labels with labels, values "
+            "with values)."
+        )
 
 
 def student_complexity(student) -> dict:
@@ -73,8 +114,7 @@ def student_complexity(student) -> dict:
     """
     if is_fitted_distiller(student):
         student = student.student_
-    if isinstance(student, Pipeline):
-        student = student.steps[-1][1]
+    student = final_estimator(student)
     out: dict = {"kind": type(student).__name__}
     if hasattr(student, "get_depth") and hasattr(student, "get_n_leaves"):
         out["depth"] = int(student.get_depth())

@@ -151,6 +151,11 @@ def test_clear_errors(data, forest, monkeypatch):
         compare_shap(forest, forest, X, background=X.iloc[:5, :3])
     with pytest.raises(ValueError, match="max_samples"):
         compare_shap(forest, forest, X, max_samples=0)
+    # inf was accepted here though every other entry point refuses it (issue 15).
+    with pytest.raises(ValueError, match="X contains infinite values"):
+        compare_shap(forest, forest, X.assign(**{NAMES[0]: np.inf}))
+    with pytest.raises(ValueError, match="background contains infinite values"):
+        compare_shap(forest, forest, X, background=X.iloc[:5] * np.inf)
     monkeypatch.setitem(sys.modules, "shap", None)
     with pytest.raises(ImportError, match=r"interpretkd\[explain\]"):
         compare_shap(forest, forest, X)

@@ -32,6 +32,25 @@ def test_fidelity_for_regression_is_r2_against_the_teacher():
     assert fidelity_score(deep, shallow, X) < 0.8
 
 
+def test_fidelity_refuses_models_of_two_tasks():
+    # fidelity_score(XGBRegressor, DecisionTreeClassifier) was an R² against class
+    # labels; the other way round the hint blamed a distiller's student_ (issue 15).
+    from xgboost import XGBRegressor
+
+    X, y = make_classification(n_samples=200, random_state=0)
+    regressor = XGBRegressor(n_estimators=5).fit(X, y)
+    classifier = DecisionTreeClassifier(max_depth=2).fit(X, y)
+    with pytest.raises(
+        TypeError,
+        match="XGBRegressor is a regression model but "
+        "the student DecisionTreeClassifier a classification",
+    ):
+        fidelity_score(regressor, classifier, X)
+    tree_reg = DecisionTreeRegressor(max_depth=2).fit(X, y)
+    with pytest.raises(TypeError, match="student DecisionTreeRegressor a regression"):
+        fidelity_score(classifier, tree_reg, X)
+
+
 def test_complexity_of_trees_and_linear_models():
     X, y = make_classification(n_samples=200, n_features=10, random_state=0)
     tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
@@ -49,8 +68,12 @@ def test_report_has_fidelity_accuracy_and_size():
     ).fit(X[:200], y[:200])
     report = distillation_report(model, X[200:], y[200:])
     d = report.to_dict()
-    assert d["fidelity"] == pytest.approx(model.fidelity(X[200:]))
-    assert d["student_score"] == pytest.approx(model.score(X[200:], y[200:]))
+    teacher_decisions = model.teacher_.predict(X[200:])
+    student_decisions = model.predict(X[200:])
+    assert d["fidelity"] == pytest.approx(
+        np.mean(teacher_decisions == student_decisions)
+    )
+    assert d["student_score"] == pytest.approx(np.mean(student_decisions == y[200:]))
     assert d["student_depth"] <= 2
     frame = report.to_frame()
     assert frame.loc["fidelity", "value"] == d["fidelity"]

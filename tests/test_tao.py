@@ -160,7 +160,7 @@ def test_soft_targets(multiclass):
     a = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, onehot)
     b = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, y)
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
-    assert TAOTreeClassifier._accepts_soft_targets is True
+    assert TAOTreeClassifier.accepts_soft_targets is True
 
 
 def test_regressor_loss_never_increases(regression):

@@ -1,4 +1,5 @@
-"""Teacher adapters: the same answers as the model, never a change to the model."""
+"""Teacher adapters: the same answers as the model, never a change to the model, and
+outputs that are not what a teacher must give refused with the teacher named."""
 
 import pickle
 
@@ -18,6 +19,7 @@ from interpretkd.teachers import (
     CallableTeacher,
     EnsembleTeacher,
     as_teacher,
+    booster_task,
 )
 
 
@@ -39,14 +41,12 @@ def test_sklearn_classifier_probabilities_and_no_mutation(data3):
     assert pickle.dumps(model) == before
 
 
-def test_boosting_logits_reproduce_probabilities(data3):
+def test_boosting_logits_are_its_decision_function(data3):
     X, y = data3
     model = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
-    teacher = as_teacher(model)
-    assert teacher.has_logits
-    np.testing.assert_allclose(
-        teacher.soft_targets(X, 1.0), model.predict_proba(X), atol=1e-6
-    )
+    logits = as_teacher(model).predict_logits(X)
+    np.testing.assert_allclose(logits, model.decision_function(X))
+    np.testing.assert_allclose(softmax(logits, 1), model.predict_proba(X), atol=1e-6)
 
 
 @pytest.mark.parametrize("n_classes", [2, 3])
@@ -59,14 +59,11 @@ def test_xgboost_margin_is_used_as_logits(n_classes):
         random_state=0,
     )
     model = xgboost.XGBClassifier(n_estimators=10, max_depth=3).fit(X, y)
-    teacher = as_teacher(model)
-    logits = teacher.predict_logits(X)
+    logits = as_teacher(model).predict_logits(X)
     assert logits.shape == (len(X), n_classes)
     np.testing.assert_allclose(
         softmax(logits, axis=1), model.predict_proba(X), atol=1e-5
     )
-    hot = teacher.soft_targets(X, 4.0)
-    assert np.all(hot.max(axis=1) <= teacher.soft_targets(X, 1.0).max(axis=1) + 1e-12)
 
 
 def test_raw_booster_reads_its_task_from_the_objective():
@@ -89,6 +86,23 @@ def test_raw_booster_reads_its_task_from_the_objective():
         rteacher.predict_proba(Xr)
 
 
+@pytest.mark.parametrize(
+    "library, objective, task",
+    [
+        ("xgboost", "binary:logistic", "classification"),
+        ("xgboost", "multi:softprob", "classification"),
+        ("xgboost", "reg:squarederror", "regression"),
+        ("xgboost", "count:poisson", "regression"),
+        ("xgboost", "rank:pairwise", None),
+        ("lightgbm", "multiclassova", "classification"),
+        ("lightgbm", "tweedie", "regression"),
+        ("lightgbm", "lambdarank", None),
+    ],
+)
+def test_booster_objectives_map_to_a_task(library, objective, task):
+    assert booster_task(library, objective) == task
+
+
 def test_lightgbm_models():
     lightgbm = pytest.importorskip("lightgbm")
     X, y = make_classification(n_samples=200, n_features=5, random_state=0)
@@ -106,8 +120,7 @@ def test_pipeline_and_decision_function_teachers(data3):
     pipe = make_pipeline(StandardScaler(), LinearSVC(random_state=0)).fit(X, y)
     teacher = as_teacher(pipe)
     proba = teacher.predict_proba(X)
-    assert proba.shape == (len(X), 3)
-    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba, softmax(pipe.decision_function(X), axis=1))
     np.testing.assert_array_equal(teacher.predict(X), pipe.predict(X))
 
 
@@ -129,40 +142,81 @@ def test_torch_module_batched_eval_and_training_flag_restored(data3):
         net.eval()
         ref = torch.softmax(net(torch.as_tensor(X, dtype=torch.float32)), 1).numpy()
     np.testing.assert_allclose(a, ref, atol=1e-5)
-    assert set(teacher.predict(X)) <= {"a", "b", "c"}
+    np.testing.assert_array_equal(
+        teacher.predict(X), np.array(["a", "b", "c"])[ref.argmax(1)]
+    )
 
 
 def test_callable_teacher_declared_outputs(data3):
     X, _ = data3
     logits = X[:, :3]
     t_logits = as_teacher(lambda Z: Z[:, :3], output="logits", classes=[0, 1, 2])
-    np.testing.assert_allclose(t_logits.soft_targets(X, 2.0), softmax(logits / 2, 1))
+    np.testing.assert_allclose(t_logits.predict_logits(X), logits)
+    np.testing.assert_allclose(t_logits.predict_proba(X), softmax(logits, 1))
     t_proba = CallableTeacher(lambda Z: softmax(Z[:, :3], 1), classes=[0, 1, 2])
-    np.testing.assert_allclose(t_proba.soft_targets(X, 2.0), softmax(logits / 2, 1))
+    assert t_proba.predict_logits(X) is None
+    np.testing.assert_allclose(t_proba.predict_proba(X), softmax(logits, 1))
     with pytest.raises(ValueError, match="output must be"):
         CallableTeacher(lambda Z: Z, output="scores")
 
 
-def test_list_of_teachers_averages_tempered_distributions(data3):
+def test_list_of_teachers_averages_their_probabilities(data3):
     X, y = data3
     a = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
     b = HistGradientBoostingClassifier(max_iter=10).fit(X, y)
     ens = as_teacher([a, b])
     assert isinstance(ens, EnsembleTeacher)
-    expected = 0.5 * (
-        as_teacher(a).soft_targets(X, 3.0) + as_teacher(b).soft_targets(X, 3.0)
-    )
-    np.testing.assert_allclose(ens.soft_targets(X, 3.0), expected)
+    expected = 0.5 * (a.predict_proba(X) + b.predict_proba(X))
+    np.testing.assert_allclose(ens.predict_proba(X), expected)
+    weighted = EnsembleTeacher([a, b], weights=[3, 1])
+    expected = 0.75 * a.predict_proba(X) + 0.25 * b.predict_proba(X)
+    np.testing.assert_allclose(weighted.predict_proba(X), expected)
     with pytest.raises(ValueError, match="one kind"):
         as_teacher([a, LinearRegression().fit(X, y)])
 
 
-def test_unsupported_teacher_and_bad_temperature(data3):
-    X, _ = data3
+def test_unsupported_teacher():
     with pytest.raises(TypeError, match="Cannot use object as a teacher"):
         as_teacher(object())
-    teacher = as_teacher(lambda Z: softmax(Z[:, :2], 1), classes=[0, 1])
-    with pytest.raises(ValueError, match="temperature must be > 0"):
-        teacher.soft_targets(X, 0.0)
-    with pytest.raises(TypeError, match="temperature must be a positive number"):
-        teacher.soft_targets(X, "hot")
+
+
+def test_with_classes_renames_the_columns_and_leaves_the_adapter(data3):
+    X, y = data3
+    model = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)
+    teacher = as_teacher(model)
+    named = as_teacher(teacher, classes=["x", "y", "z"])
+    np.testing.assert_array_equal(
+        named.predict(X), np.array(["x", "y", "z"])[model.predict(X)]
+    )
+    np.testing.assert_array_equal(teacher.predict(X), model.predict(X))
+
+
+# What a teacher returns is checked before anything uses it (issue 15).
+def my_logits(X):
+    return X[:, :2]
+
+
+@pytest.mark.parametrize(
+    "fn, match",
+    [
+        # Logits declared (by default) as probabilities: negative "probabilities".
+        (my_logits, "teacher my_logits .* negative .*output='logits'"),
+        # All-zero rows are not distributions.
+        (lambda X: np.zeros((len(X), 2)), "do not sum to 1 .*sums to 0"),
+        # NaN from the teacher, named; not "Input sample_weight contains NaN".
+        (lambda X: np.full((len(X), 2), np.nan), "returned NaN .* 600 of 600 rows"),
+        # Three rows for six hundred.
+        (lambda X: np.full((3, 2), 0.5), "returned 3 rows for 600 input rows"),
+    ],
+)
+def test_outputs_that_are_not_distributions_are_refused(fn, match):
+    X = np.random.default_rng(0).normal(size=(600, 4))
+    with pytest.raises(ValueError, match=match):
+        as_teacher(fn, classes=[0, 1]).predict_proba(X)
+
+
+def test_regression_outputs_are_checked_too():
+    X = np.ones((10, 2))
+    teacher = as_teacher(lambda Z: np.full(len(Z), np.inf), output="values")
+    with pytest.raises(ValueError, match="NaN or infinite outputs for 10 of 10"):
+        teacher.predict_values(X)

@@ -1,172 +1,284 @@
-"""What both distillers share: input conversion, the teacher, extra rows, fitting."""
+"""What both distillers share: parameters, input conversion, the teacher, the rows
+the teacher labels, the student, and ``fit``."""
 
 from __future__ import annotations
 
-import numbers
+import copy
 import sys
 import time
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.base import (
     BaseEstimator,
     MetaEstimatorMixin,
+    _fit_context,
     clone,
+    is_classifier,
+    is_regressor,
 )
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
-from sklearn.utils._tags import get_tags
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
+    has_fit_parameter,
     validate_data,
 )
 
+from interpretkd._tabular import concat_rows, encode_frame, frame_categories
+from interpretkd._validation import final_estimator
+from interpretkd.augment import (
+    AUGMENT_CONSTRAINT,
+    N_SYNTHETIC_CONSTRAINT,
+    iter_chunks,
+    make_augmenter,
+    resolve_n_synthetic,
+)
 from interpretkd.distill._protocol import _sample_weight_kwargs
-from interpretkd.teachers import is_torch_module
+from interpretkd.targets import ALPHA
+from interpretkd.teachers import Teacher, as_teacher
 
 
 # --------------------------------------------------------------------------------------
-# Shared machinery of both distillers
+# What is asked of the models a distiller is given
 # --------------------------------------------------------------------------------------
-def _model_accepts_nan(model) -> bool:
-    if model is None:
+def _accepts_nan(model) -> bool:
+    """Whether ``model`` takes NaN: XGBoost and LightGBM do, scikit-learn estimators
+    say so in their tags, anything else is taken not to."""
+    if model is None:  # the defaults: HistGradientBoosting and a decision tree
         return True
-    if isinstance(model, (list, tuple)):
-        return all(_model_accepts_nan(m) for m in model)
-    module = type(model).__module__
-    if module.startswith(("xgboost", "lightgbm")):
+    if isinstance(model, list | tuple):
+        return all(_accepts_nan(m) for m in model)
+    if isinstance(model, Teacher):
+        return _accepts_nan(model.model)
+    if type(model).__module__.startswith(("xgboost", "lightgbm")):
         return True
-    try:
-        return bool(get_tags(model).input_tags.allow_nan)
-    except Exception:
+    if not hasattr(model, "__sklearn_tags__"):
         return False
+    return bool(get_tags(model).input_tags.allow_nan)
 
 
 def _is_fitted(model) -> bool:
-    if isinstance(model, (list, tuple)):
+    """Whether a teacher is used as it is: fitted estimators, and models without
+    ``fit`` (raw boosters, torch modules, callables, adapters)."""
+    if isinstance(model, list | tuple):
         return all(_is_fitted(m) for m in model)
-    if not hasattr(model, "fit") or type(model).__name__ == "Booster":
-        return True  # torch modules, callables and boosters are used as they are
-    if is_torch_module(model):
+    if not hasattr(model, "fit"):
         return True
     try:
         check_is_fitted(model)
     except NotFittedError:
         return False
-    except TypeError:
-        return True
     return True
 
 
-def _sorted_if_possible(index: pd.Index) -> pd.Index:
-    """Sorted categories, so codes do not depend on the order of the rows."""
-    try:
-        return index.sort_values()
-    except TypeError:  # values of mixed types: keep the order they first appear in
-        return index
+def _seeded(estimator, seed: int):
+    """``estimator`` with every ``random_state`` the user left None (nested ones,
+    e.g. in a Pipeline, included) set to ``seed``; those set are kept.
 
-
-def _is_category_like(dtype) -> bool:
-    return (
-        isinstance(dtype, pd.CategoricalDtype)
-        or pd.api.types.is_object_dtype(dtype)
-        or pd.api.types.is_string_dtype(dtype)
-    )
+    This is what scikit-learn's ensembles do to their members, through the public
+    ``get_params(deep=True)`` / ``set_params``, except that a seed the user chose
+    is never replaced.
+    """
+    if not hasattr(estimator, "get_params"):
+        return estimator
+    unset = {
+        key: seed
+        for key, value in estimator.get_params(deep=True).items()
+        if value is None and (key == "random_state" or key.endswith("__random_state"))
+    }
+    return estimator.set_params(**unset) if unset else estimator
 
 
 class _StudentView:
-    """A fitted student seen through the distiller's input conversion.
-
-    Augmenters that refit the student (active sampling) hold rows in the user's format
-    (a DataFrame may have categorical columns); this view converts them first.
-    """
+    """A student being fitted, as an augmenter that refits it sees it: rows in the
+    user's format, classes as column indices of the targets."""
 
     def __init__(self, distiller, student):
         self._distiller = distiller
-        self.student = student
-        self.classes_ = getattr(student, "classes_", None)
-
-    def _x(self, X):
-        return self._distiller._student_matrix(X, reset=False)
+        self._student = student
 
     def predict(self, X):
-        return self.student.predict(self._x(X))
+        pred = self._student.predict(self._distiller._student_side(X))
+        if not hasattr(self._distiller, "classes_"):
+            return pred
+        return pd.Index(self._distiller.classes_).get_indexer(pred)
 
-    def predict_proba(self, X):
-        return self.student.predict_proba(self._x(X))
-
-    def apply(self, X):
-        return self.student.apply(self._x(X))
-
-    def __getattr__(self, name):
-        return getattr(self.student, name)
+    def __getattr__(self, name):  # apply, decision_path, ...: on converted rows
+        method = getattr(self._student, name)
+        if not callable(method):
+            return method
+        return lambda X: method(self._distiller._student_side(X))
 
 
+# --------------------------------------------------------------------------------------
+# The distillers' common body
+# --------------------------------------------------------------------------------------
 class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
     """Common code of the classifier and regressor distillers."""
 
+    _parameter_constraints: dict = {
+        "teacher": "no_validation",  # any model: checked by interpretkd.as_teacher
+        "student": [None, HasMethods(["fit", "predict"])],
+        "alpha": ALPHA,
+        "augment": AUGMENT_CONSTRAINT,
+        "n_synthetic": N_SYNTHETIC_CONSTRAINT,
+        "teacher_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
     _default_teacher: type
     _default_student: type
     _y_numeric = False
 
-    # --- input conversion ---------------------------------------------------------
-    def _allow_nan(self) -> bool:
-        return _model_accepts_nan(self.teacher) and _model_accepts_nan(self.student)
+    # --- fit ----------------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=False)  # student and teacher: theirs
+    def fit(self, X, y, X_unlabeled=None, sample_weight=None):
+        """Fit the teacher if needed, label the data with it and train the student.
 
-    def _encode_frame(self, X, *, reset: bool):
-        """Replace categorical / string columns of a DataFrame by integer codes.
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Labeled training rows.
+        y : array-like of shape (n_samples,)
+            Class labels (:class:`DistilledClassifier`) or values
+            (:class:`DistilledRegressor`).
+        X_unlabeled : array-like, DataFrame or iterable of chunks, default=None
+            Rows without labels; the teacher labels them (chunk by chunk) and the
+            student learns them too, and the generators of ``augment`` imitate them
+            with the labeled rows. Same columns as X. In a Pipeline it does not pass
+            through the steps before the distiller: see the user guide.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights of the labeled rows, for the teacher (when it is
+            fit here) and the student. Unlabeled and synthetic rows have weight 1.
 
-        The codes index ``categories_[column]``; a category not seen in ``fit`` is
-        an error, a missing value stays NaN.
+        Returns
+        -------
+        self : object
         """
-        if reset:
-            self.categories_ = {}
-        if not isinstance(X, pd.DataFrame):
-            return X
-        if reset:
-            self.categories_ = {
-                col: (
-                    X[col].cat.categories
-                    if isinstance(X[col].dtype, pd.CategoricalDtype)
-                    else _sorted_if_possible(pd.Index(pd.unique(X[col].dropna())))
-                ).tolist()
-                for col in X.columns
-                if _is_category_like(X[col].dtype)
-            }
-        categories = getattr(self, "categories_", {})
-        if not categories:
-            return X
-        X = X.copy()
-        for col, cats in categories.items():
-            if col not in X.columns:
-                continue
-            column = X[col].astype(object).to_numpy()
-            codes = pd.Index(cats, dtype=object).get_indexer(column).astype(float)
-            unseen = (codes < 0) & X[col].notna().to_numpy()
-            if unseen.any():
-                values = pd.unique(X[col][unseen])[:5].tolist()
-                raise ValueError(
-                    f"Column {col!r} has categories not seen in fit: {values}. The "
-                    f"student only knows {cats[:10]}; map new values to one of those "
-                    "(or to NaN, where the student accepts missing values)."
-                )
-            codes[codes < 0] = np.nan
-            X[col] = codes
-        return X
+        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        self._check_student_task()
+        X_student, y = self._training_data(X, y)
+        sample_weight = self._check_weights(sample_weight, X_student)
+        X_teacher = self._teacher_side(X, X_student)
+        self.teacher_, fit_classes = self._fitted_teacher(
+            X_teacher, y, sample_weight, seed
+        )
+        teacher = self._start_teacher(self.teacher_, y, X_teacher, fit_classes)
+        self._say(f"labeling {X_student.shape[0]} training rows with the teacher")
+        rows = [X_student]
+        targets = [self._mix_labels(self._label(teacher, X_teacher), y)]
+        # The rows the generators imitate: a DataFrame as the user gave it (they
+        # keep its dtypes and categories), an array on the student side.
+        real = [X if isinstance(X, pd.DataFrame) else X_student]
+        for chunk in self._unlabeled_chunks(X_unlabeled, like=X):
+            chunk_student = self._check_unlabeled(chunk)
+            self._say(f"labeling {len(chunk)} unlabeled rows with the teacher")
+            rows.append(chunk_student)
+            targets.append(
+                self._label(teacher, self._teacher_side(chunk, chunk_student))
+            )
+            if self.augment is not None:
+                real.append(chunk if isinstance(X, pd.DataFrame) else chunk_student)
+        synthetic = self._synthetic_rows(teacher, real, seed, n_labeled=len(y))
+        if synthetic is not None:
+            rows.append(synthetic[0])
+            targets.append(synthetic[1])
+        X_all, T_all = np.concatenate(rows), np.concatenate(targets)
+        if sample_weight is not None and len(rows) > 1:
+            n_extra = X_all.shape[0] - X_student.shape[0]
+            sample_weight = np.concatenate([sample_weight, np.ones(n_extra)])
+        self.n_distill_samples_ = X_all.shape[0]
+        self._say(f"fitting the student on {X_all.shape[0]} rows")
+        self.student_ = self._fit_student(X_all, T_all, sample_weight, seed)
+        self._say("done")
+        return self
 
-    def _teacher_frame(self, X):
-        """The user's DataFrame as a teacher fitted here takes it: string columns
-        become pandas categoricals with the categories seen in fit."""
-        casts = getattr(self, "_teacher_casts", None)
-        if not casts:
-            return X
-        present = {c: pd.CategoricalDtype(self.categories_[c]) for c in casts if c in X}
-        return X.astype(present)
+    # --- input conversion ---------------------------------------------------------
+    def transform_for_student(self, X):
+        """The rows ``X`` as the fitted ``student_`` takes them.
+
+        Category columns of a DataFrame (``category``, ``object`` or ``string``
+        dtype) become their codes in ``categories_``, bool columns 0.0 / 1.0, and
+        the columns are checked against those seen in ``fit`` (number, names,
+        missing values). ``student_.predict(transform_for_student(X))`` is
+        ``predict(X)``; export and reports use it to show the path a row of ``X``
+        takes through the student.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_student : ndarray or DataFrame of shape (n_samples, n_features)
+            Floats; a DataFrame with columns ``feature_names_in_`` when the
+            distiller was fit on named columns (the student was too), else an
+            ndarray.
+        """
+        check_is_fitted(self)
+        return self._named(self._student_side(X))
+
+    def _training_data(self, X, y):
+        """Learn the column model from X and return the student-side X and y."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
+        is_frame = isinstance(X, pd.DataFrame)
+        self.categories_ = frame_categories(X) if is_frame else {}
+        # A teacher fitted here gets string columns as pandas categoricals (which
+        # HistGradientBoosting and LightGBM take); a fitted one gets X as it is.
+        fit_here = not _is_fitted(self._teacher_or_default())
+        self._teacher_casts = [
+            col
+            for col in self.categories_
+            if fit_here and not isinstance(X[col].dtype, pd.CategoricalDtype)
+        ]
+        X_student, y = self._student_side(X, y=y, reset=True)
+        return X_student, self._check_y(y)
+
+    def _student_side(self, X, *, y=None, reset=False):
+        """Encode and validate rows (and y) as the student takes them (an ndarray)."""
+        if isinstance(X, pd.DataFrame):
+            X = encode_frame(X, getattr(self, "categories_", {}))
+        allow_nan = self._allow_nan()
+        if not allow_nan:
+            self._check_nan(X)
+        kwargs = {
+            "ensure_all_finite": "allow-nan" if allow_nan else True,
+            "dtype": [np.float64, np.float32],
+            "reset": reset,
+        }
+        if y is None:
+            return validate_data(self, X, **kwargs)
+        return validate_data(self, X, y, y_numeric=self._y_numeric, **kwargs)
+
+    def _named(self, X_student):
+        """The student's rows with the column names it was fit with, if any."""
+        names = getattr(self, "feature_names_in_", None)
+        return X_student if names is None else pd.DataFrame(X_student, columns=names)
+
+    def _teacher_side(self, X, X_student):
+        """What the teacher is queried with: the user's DataFrame (string columns as
+        categoricals for a teacher fitted here), else the student-side array."""
+        if not isinstance(X, pd.DataFrame):
+            return X_student
+        casts = {
+            col: pd.CategoricalDtype(self.categories_[col])
+            for col in self._teacher_casts
+            if col in X
+        }
+        return X.astype(casts) if casts else X
+
+    def _allow_nan(self) -> bool:
+        return _accepts_nan(self.teacher) and _accepts_nan(self.student)
 
     def _check_nan(self, X) -> None:
-        if self._allow_nan():
-            return
         values = X.to_numpy() if isinstance(X, pd.DataFrame) else np.asarray(X)
         if values.dtype.kind != "f" or not np.isnan(values).any():
             return
@@ -179,7 +291,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         culprits = [
             type(m).__name__
             for m in (self.teacher, self.student)
-            if m is not None and not _model_accepts_nan(m)
+            if m is not None and not _accepts_nan(m)
         ]
         raise ValueError(
             f"Input X contains NaN in {', '.join(names)}, but "
@@ -188,140 +300,223 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             "student that accept NaN (XGBoost, HistGradientBoosting, sklearn trees)."
         )
 
-    def transform_for_student(self, X):
-        """The rows ``X`` as the fitted ``student_`` takes them.
+    def _check_weights(self, sample_weight, X_student):
+        if sample_weight is None:
+            return None
+        student = final_estimator(self.student)
+        if student is not None and not has_fit_parameter(student, "sample_weight"):
+            raise TypeError(
+                f"sample_weight was given, but {type(student).__name__}.fit takes no "
+                "sample_weight: the student would ignore the weights. Use a student "
+                "that takes them, or leave sample_weight out."
+            )
+        sample_weight = _check_sample_weight(sample_weight, X_student)
+        if np.any(sample_weight < 0):
+            row = int(np.argmax(sample_weight < 0))
+            raise ValueError(
+                f"sample_weight has negative values (first: {sample_weight[row]!r} "
+                f"in row {row}); weights say how much each row counts and must be "
+                ">= 0."
+            )
+        return sample_weight
 
-        Category columns of a DataFrame become their codes in ``categories_`` and
-        the columns are checked against those seen in ``fit`` (number, names,
-        missing values). Export and reports use it to show the path a row of ``X``
-        takes through the student.
+    # --- the two tasks ------------------------------------------------------------
+    def _task_words(self):
+        """(this task's model, the other task's model, the other distiller)."""
+        if self._y_numeric:
+            return "regressor", "classifier", "DistilledClassifier"
+        return "classifier", "regressor", "DistilledRegressor"
 
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
+    def _check_student_task(self):
+        if self.student is None:
+            return
+        own, other, other_distiller = self._task_words()
+        if (is_classifier if self._y_numeric else is_regressor)(self.student):
+            raise TypeError(
+                f"The student {type(final_estimator(self.student)).__name__} is a "
+                f"{other}; {type(self).__name__} trains a {own} on what the teacher "
+                f"says. Pass a {own} (e.g. DecisionTree{own.title()}), or use "
+                f"{other_distiller} to distill a {other}."
+            )
 
-        Returns
-        -------
-        X_student : ndarray of shape (n_samples, n_features)
-        """
-        check_is_fitted(self)
-        return self._student_matrix(X, reset=False)
+    def _as_teacher(self, model, **kwargs) -> Teacher:
+        """The model's adapter (see interpretkd.teachers), refused when it is of the
+        other task."""
+        teacher = as_teacher(model, batch_size=self.teacher_batch_size, **kwargs)
+        own, other, other_distiller = self._task_words()
+        if teacher.is_classifier == self._y_numeric:
+            raise TypeError(
+                f"The teacher {teacher.name} is a {other}; {type(self).__name__} "
+                f"needs a {own} teacher. Use {other_distiller} to distill a {other}."
+            )
+        teacher.progress = bool(self.verbose)
+        return teacher
 
-    def _student_matrix(self, X, *, reset: bool, y=None):
-        X_enc = self._encode_frame(X, reset=reset)
-        allow_nan = self._allow_nan()
-        if not allow_nan:
-            self._check_nan(X_enc)
-        kwargs = {
-            "ensure_all_finite": "allow-nan" if allow_nan else True,
-            "dtype": [np.float64, np.float32],
-            "reset": reset,
-        }
-        if y is None:
-            return validate_data(self, X_enc, **kwargs)
-        return validate_data(self, X_enc, y, y_numeric=self._y_numeric, **kwargs)
+    # --- teacher ------------------------------------------------------------------
+    def _teacher_or_default(self):
+        return self._default_teacher() if self.teacher is None else self.teacher
 
-    def _teacher_input(self, X_user, X_student):
-        """What the teacher is queried with: the user's DataFrame, else the array."""
-        if isinstance(X_user, pd.DataFrame):
-            return self._teacher_frame(X_user)
-        return X_student
-
-    # --- teacher ----------------------------------------------------------------------
-    def _fit_teacher(self, X, y, sample_weight, seed):
+    def _fitted_teacher(self, X_teacher, y, sample_weight, seed):
         """The fitted teacher, and the class labels of its columns when it was fit
         here on encoded labels (else None)."""
-        teacher = self.teacher
-        if teacher is None:
-            teacher = self._default_teacher(random_state=seed)
+        teacher = self._teacher_or_default()
         if _is_fitted(teacher):
             return teacher, None
-        if isinstance(teacher, (list, tuple)):
+        if isinstance(teacher, list | tuple):
             raise ValueError(
                 "A list of teachers must hold fitted models; fit each one first."
             )
-        teacher = clone(teacher)
-        kwargs = _sample_weight_kwargs(teacher, sample_weight)
+        self._say(f"fitting the teacher on {X_teacher.shape[0]} rows")
+        teacher = _seeded(clone(teacher), seed)
         classes = None
         if not self._y_numeric and type(teacher).__module__.startswith("xgboost"):
             # XGBoost classifiers take labels 0..K-1 only.
             classes, y = np.unique(y, return_inverse=True)
-        teacher.fit(X, y, **kwargs)
+        teacher.fit(X_teacher, y, **_sample_weight_kwargs(teacher, sample_weight))
         return teacher, classes
 
-    # --- unlabeled and synthetic rows -------------------------------------------------
-    def _extra_rows(self, X_user, X_unlabeled, label, seed, n_labeled):
-        """Teacher-labeled rows beyond the training set: unlabeled, then synthetic.
+    def _teacher_adapter(self) -> Teacher:
+        """The fitted teacher behind one interface (see interpretkd.teachers)."""
+        check_is_fitted(self)
+        if self.teacher_ is None:
+            raise NotFittedError(
+                f"This {type(self).__name__} holds no teacher (it was saved without "
+                "it); join it to its teacher with with_teacher(teacher) first."
+            )
+        return self._adapt(self.teacher_)
 
-        Returns a list of (X_student, targets) pairs.
+    def without_teacher(self):
+        """A copy that holds the fitted student but not the teacher.
+
+        The copy predicts as this distiller does, and is what
+        :func:`interpretkd.save` can write when the teacher cannot be written (a
+        torch network, an ONNX session) or should not travel with the student:
+        ``interpretkd.save(model.without_teacher(), "student.skops")``. Measuring
+        fidelity needs the teacher back: :meth:`with_teacher`.
+
+        Returns
+        -------
+        light : DistilledClassifier or DistilledRegressor
+            Its ``teacher`` and ``teacher_`` are None; this distiller is unchanged.
         """
-        parts = []
-        if X_unlabeled is not None:
-            from interpretkd.augment import iter_chunks
+        check_is_fitted(self)
+        light = copy.copy(self)
+        light.teacher = None
+        light.teacher_ = None
+        return light
 
-            for chunk in iter_chunks(X_unlabeled, chunk_size=self._chunk_size()):
-                Xs = self._check_extra(chunk, "X_unlabeled")
-                self._say(f"labeling {Xs.shape[0]} unlabeled rows with the teacher")
-                parts.append((Xs, label(self._teacher_input(chunk, Xs), Xs)))
-        if self.augment is None:
-            return parts
-        from interpretkd.augment import make_augmenter, resolve_n_synthetic
+    def with_teacher(self, teacher):
+        """A copy joined again to the teacher it was distilled from.
 
+        Parameters
+        ----------
+        teacher : object
+            The fitted teacher (a model, or a file read with
+            :func:`interpretkd.load_teacher`).
+
+        Returns
+        -------
+        joined : DistilledClassifier or DistilledRegressor
+            ``teacher_predict``, ``fidelity`` and reports work again; this
+            distiller is unchanged.
+
+        Raises
+        ------
+        TypeError
+            If the teacher's task differs from the distiller's.
+        ValueError
+            If its classes or its number of input columns differ.
+        """
+        check_is_fitted(self)
+        n_teacher = getattr(teacher, "n_features_in_", None)
+        if isinstance(n_teacher, Integral) and n_teacher != self.n_features_in_:
+            raise ValueError(
+                f"The teacher takes {n_teacher} features but the student "
+                f"{self.n_features_in_}; pass the teacher it was distilled from."
+            )
+        self._adapt(teacher)  # raises if the task or the classes differ
+        joined = copy.copy(self)
+        joined.teacher = teacher
+        joined.teacher_ = teacher
+        return joined
+
+    # --- teacher-labeled rows beyond the training set -----------------------------
+    def _unlabeled_chunks(self, X_unlabeled, *, like):
+        """Chunks of X_unlabeled in the container of X (a DataFrame gets X's column
+        names, an array X gets arrays)."""
+        if X_unlabeled is None:
+            return
+        for chunk in iter_chunks(X_unlabeled):
+            if chunk.shape[1] != self.n_features_in_:
+                yield chunk  # refused with a message that says so
+            elif isinstance(like, pd.DataFrame) and not isinstance(chunk, pd.DataFrame):
+                yield pd.DataFrame(chunk, columns=like.columns)
+            elif not isinstance(like, pd.DataFrame) and isinstance(chunk, pd.DataFrame):
+                yield chunk.to_numpy()
+            else:
+                yield chunk
+
+    def _check_unlabeled(self, chunk):
+        """A chunk of X_unlabeled on the student side, or an error that says how
+        it differs from X."""
+        pipeline_hint = (
+            " If this distiller is a step of a Pipeline, X_unlabeled skips the steps "
+            "before it: pass it through them first (pipeline[:-1].transform("
+            "X_unlabeled) once the pipeline is fit), or fit the distiller on the raw "
+            "table with a teacher that does its own preprocessing (see the user "
+            "guide, 'Pipelines and unlabeled rows')."
+        )
+        n_in = chunk.shape[1]
+        if n_in != self.n_features_in_:
+            raise ValueError(
+                f"X_unlabeled has {n_in} features but X has {self.n_features_in_}; "
+                f"X_unlabeled must have the same columns as X.{pipeline_hint}"
+            )
+        try:
+            return self._student_side(chunk)
+        except ValueError as exc:
+            raise ValueError(
+                f"X_unlabeled does not hold the same kind of columns as X: {exc}"
+                f"{pipeline_hint}"
+            ) from exc
+
+    def _synthetic_rows(self, teacher, real, seed, *, n_labeled):
+        """Synthetic rows and their targets, or None: rows imitating ``real`` (the
+        labeled and unlabeled rows, in the user's format)."""
         augmenter = make_augmenter(self.augment, random_state=seed)
-        if augmenter is None:
-            return parts
         n_new = resolve_n_synthetic(self.n_synthetic, n_labeled)
-        if n_new == 0:
-            return parts
+        if augmenter is None or n_new == 0:
+            return None
+        X_real = concat_rows(real)
         self._say(f"generating {n_new} synthetic rows ({type(augmenter).__name__})")
         if callable(getattr(augmenter, "run", None)):
-            # Active samplers refit the student as they go: they get the teacher
-            # and a way to fit the student, and return labeled rows.
+            # Active samplers refit the student as they go: they get the teacher's
+            # labels and a way to fit the student, and return labeled rows.
+            def label(X_user):
+                return self._label(
+                    teacher, self._teacher_side(X_user, self._student_side(X_user))
+                )
 
-            def label_user(Xc):
-                Xs = self._student_matrix(Xc, reset=False)
-                return label(self._teacher_input(Xc, Xs), Xs)
-
-            def fit_user(Xc, targets):
-                Xs = self._student_matrix(Xc, reset=False)
-                student = self._fit_student_on(Xs, targets, None, seed)
+            def fit(X_user, targets):
+                student = self._fit_student(
+                    self._student_side(X_user), targets, None, seed
+                )
                 return _StudentView(self, student)
 
-            X_new, T_new = augmenter.run(X_user, n_new, label=label_user, fit=fit_user)
-            Xs = self._student_matrix(X_new, reset=False)
-            parts.append((Xs, np.asarray(T_new, dtype=np.float64)))
-        else:
-            X_new = augmenter.sample(X_user, n_new)
-            Xs = self._student_matrix(X_new, reset=False)
-            parts.append((Xs, label(self._teacher_input(X_new, Xs), Xs)))
-        return parts
+            X_new, T_new = augmenter.run(X_real, n_new, label=label, fit=fit)
+            return self._student_side(X_new), np.asarray(T_new, dtype=np.float64)
+        X_new = augmenter.sample(X_real, n_new)
+        X_student = self._student_side(X_new)
+        return X_student, self._label(teacher, self._teacher_side(X_new, X_student))
 
-    def _chunk_size(self) -> int:
-        return int(self.teacher_batch_size)
-
-    def _check_extra(self, X, name):
-        try:
-            return self._student_matrix(X, reset=False)
-        except ValueError as exc:
-            if "features" in str(exc):
-                n_in = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else "?"
-                raise ValueError(
-                    f"{name} has {n_in} features but X has {self.n_features_in_}; "
-                    f"{name} must have the same columns as X."
-                ) from exc
-            raise
-
-    def _fit_student_on(self, Xs, targets, sample_weight, seed):
-        student = self._make_student(seed)
-        return self._fit_student(student, Xs, targets, sample_weight)
-
+    # --- student ------------------------------------------------------------------
     def _make_student(self, seed):
         if self.student is None:
             return self._default_student(max_depth=5, random_state=seed)
-        student = clone(self.student)
+        student = _seeded(clone(self.student), seed)
         # verbose reaches interpretkd's own students (the soft tree's epoch bar);
         # other libraries' verbose output (solver traces) is left as the user set it.
-        final = student.steps[-1][1] if hasattr(student, "steps") else student
+        final = final_estimator(student)
         if (
             self.verbose
             and type(final).__module__.startswith("interpretkd.")
@@ -330,63 +525,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             final.set_params(verbose=self.verbose)
         return student
 
-    def _fit_all(self, X, y, X_unlabeled, sample_weight, *, label_fn, labeled_fn):
-        """Shared body of ``fit``: validate, fit the teacher, label, fit the student."""
-        rng = check_random_state(self.random_state)
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        self._validate_common_params()
-        X_user = X
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
-        Xs, y = self._student_matrix(X, reset=True, y=y)
-        sample_weight = (
-            None if sample_weight is None else _check_sample_weight(sample_weight, Xs)
-        )
-        y = self._check_y(y)
-        fit_here = self.teacher is None or not _is_fitted(self.teacher)
-        # A teacher fitted here gets string columns as pandas categoricals (which
-        # HistGradientBoosting and LightGBM take); a fitted one gets X as it is.
-        self._teacher_casts = (
-            [
-                c
-                for c in self.categories_
-                if not isinstance(X[c].dtype, pd.CategoricalDtype)
-            ]
-            if fit_here and isinstance(X_user, pd.DataFrame)
-            else []
-        )
-        X_teacher = self._teacher_input(X_user, Xs)
-        if fit_here:
-            self._say(f"fitting the teacher on {Xs.shape[0]} rows")
-        self.teacher_, y_classes = self._fit_teacher(X_teacher, y, sample_weight, seed)
-        teacher = self._adapt_teacher(self.teacher_, y, classes=y_classes)
-        teacher.progress = bool(self.verbose)
-        self._teacher = teacher
-        self._say(f"labeling {Xs.shape[0]} training rows with the teacher")
-        T = labeled_fn(teacher, X_teacher, Xs, y)
-        parts = [(Xs, T)]
-        extra = self._extra_rows(
-            X_user if isinstance(X_user, pd.DataFrame) else Xs,
-            X_unlabeled,
-            lambda Xt, _Xs: label_fn(teacher, Xt),
-            seed,
-            Xs.shape[0],
-        )
-        parts.extend(extra)
-        X_all = np.concatenate([p[0] for p in parts], axis=0)
-        T_all = np.concatenate([p[1] for p in parts], axis=0)
-        if sample_weight is not None and len(parts) > 1:
-            n_extra = X_all.shape[0] - Xs.shape[0]
-            sample_weight = np.concatenate([sample_weight, np.ones(n_extra)])
-        self.n_distill_samples_ = X_all.shape[0]
-        self._say(f"fitting the student on {X_all.shape[0]} rows")
-        self.student_ = self._fit_student_on(X_all, T_all, sample_weight, seed)
-        self._say("done")
-        return self
-
+    # --- progress -----------------------------------------------------------------
     def _say(self, message: str) -> None:
         """Print a progress line to stderr when ``verbose`` is set."""
         if not self.verbose:
@@ -400,15 +539,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             flush=True,
         )
 
-    def _validate_common_params(self):
-        if not isinstance(self.teacher_batch_size, numbers.Integral) or (
-            self.teacher_batch_size < 1
-        ):
-            raise ValueError(
-                "teacher_batch_size must be a positive integer, got "
-                f"{self.teacher_batch_size!r}."
-            )
-
+    # --- scikit-learn protocol ----------------------------------------------------
     def __sklearn_clone__(self):
         # A fitted teacher is used as it is: cloning the distiller (as GridSearchCV
         # and cross_validate do) shares it instead of returning an unfitted copy.

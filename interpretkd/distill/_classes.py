@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
-from sklearn.base import (
-    ClassifierMixin,
-    RegressorMixin,
-)
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
 )
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    check_is_fitted,
-)
 
-from interpretkd._validation import check_alpha, check_temperature
+from interpretkd._validation import final_estimator
 from interpretkd.distill._base import _BaseDistiller
 from interpretkd.distill._protocol import _sample_weight_kwargs, fit_on_soft_targets
-from interpretkd.targets import hard_targets, mix_labels, regression_targets
-from interpretkd.teachers import Teacher, as_teacher, is_torch_module
+from interpretkd.metrics import fidelity_score
+from interpretkd.targets import (
+    TEMPERATURE,
+    hard_targets,
+    mix_labels,
+    regression_targets,
+    soft_targets,
+)
+from interpretkd.teachers import Teacher, is_torch_module
 
 
 # --------------------------------------------------------------------------------------
@@ -39,11 +43,14 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         :class:`~interpretkd.teachers.Teacher` adapter (e.g. wrapping a callable), or a
         list of these (their soft targets are averaged). A fitted teacher is used as it
         is and never refit; an unfitted scikit-learn estimator is cloned and fit on
-        ``(X, y)``. None fits a ``HistGradientBoostingClassifier``.
-    student : estimator, default=None
+        ``(X, y)``. None fits a ``HistGradientBoostingClassifier``. A model that
+        carries no class labels (a raw booster, a torch module, a callable) answers
+        the labels 0..K-1 of its columns; name them with
+        ``as_teacher(model, classes=[...])`` when ``y`` holds other labels.
+    student : classifier, default=None
         The interpretable model to train, cloned in ``fit``. It learns the soft
-        targets by the soft-label protocol (see the module docstring). None uses a
-        ``DecisionTreeClassifier(max_depth=5)``.
+        targets by the soft-label protocol (see :mod:`interpretkd.distill`). None
+        uses a ``DecisionTreeClassifier(max_depth=5)``. A regressor is refused.
     temperature : float, default=1.0
         Softens the teacher's probabilities: ``softmax(logits / temperature)``.
     alpha : float, default=0.0
@@ -52,21 +59,28 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     targets : {"soft", "hard"}, default="soft"
         "soft" trains the student on the teacher's probabilities; "hard" on its most
         probable class (one-hot), which optimises agreement directly and is often
-        best for deep greedy trees.
+        best for deep greedy trees. Either applies to every row the teacher labels:
+        training, unlabeled and synthetic.
     augment : {None, "munge", "noise", "active"} or object, default=None
         Synthetic rows labeled by the teacher and added to the training set; an
-        object with a ``sample(X, n_samples)`` method is used as it is. See
+        object with a ``sample(X, n_samples)`` method (or ``run`` like
+        :class:`~interpretkd.augment.ActiveSampler`) is used as it is. The
+        generators imitate the labeled and unlabeled rows. See
         :mod:`interpretkd.augment`.
     n_synthetic : float or int, default=1.0
         How many synthetic rows: a multiple of the labeled rows (float) or a count
         (int). Used only when ``augment`` is set.
-    expansion_threshold : float, default=1e-3
+    expansion_threshold : float in [0, 0.5), default=1e-3
         For students trained through ``sample_weight``: class probabilities below this
-        are dropped when a row is expanded into one weighted row per class.
+        are dropped when a row is expanded into one weighted row per class (a row's
+        most probable class is always kept). Use ``targets="hard"`` for hard targets.
     teacher_batch_size : int, default=65536
-        Rows per query of the teacher, and per chunk of ``X_unlabeled``.
+        Rows per query of the teacher.
     random_state : int, RandomState instance or None, default=None
-        Seeds the default teacher and student, the augmenters and the student.
+        Seeds the default teacher and student, an unfitted teacher fit here, the
+        augmenters, and every ``random_state`` of the student (nested ones
+        included) that is None; a seed set on the student is kept. The same
+        ``random_state`` gives the same model.
     verbose : int, default=0
         When > 0, print each step (teacher fit, labeling, synthetic rows, student
         fit) with the time elapsed to stderr, show a progress bar while the
@@ -79,9 +93,14 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     teacher_ : object
         The fitted teacher (the one given, or a fitted clone of an unfitted one).
     student_ : estimator
-        The fitted student. It predicts class indices into ``classes_``.
+        The fitted student. It predicts labels from ``classes_`` and, when X had
+        column names, has ``feature_names_in_``, so it can be exported or converted
+        on its own; it takes rows as :meth:`transform_for_student` gives them.
     classes_ : ndarray of shape (n_classes,)
-        Class labels, in the teacher's order.
+        Class labels, in the order of the teacher's columns.
+    categories_ : dict
+        For a DataFrame X: the categories of each category column, whose codes
+        (0, 1, ...) the student reads.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined when X has feature names that are all strings.
@@ -93,7 +112,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.tree import DecisionTreeClassifier
     >>> from xgboost import XGBClassifier
-    >>> from interpretkd import DistilledClassifier, fidelity_score
+    >>> from interpretkd import DistilledClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> teacher = XGBClassifier(n_estimators=50).fit(X, y)
     >>> model = DistilledClassifier(teacher, DecisionTreeClassifier(max_depth=3))
@@ -101,6 +120,12 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     array([0, 0, 0])
     """
 
+    _parameter_constraints: dict = {
+        **_BaseDistiller._parameter_constraints,
+        "temperature": TEMPERATURE,
+        "targets": [StrOptions({"soft", "hard"})],
+        "expansion_threshold": [Interval(Real, 0, 0.5, closed="left")],
+    }
     _default_teacher = HistGradientBoostingClassifier
     _default_student = DecisionTreeClassifier
 
@@ -131,6 +156,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.random_state = random_state
         self.verbose = verbose
 
+    # --- what fit asks of the data, the teacher and the student -------------------
     def _check_y(self, y):
         check_classification_targets(y)
         if np.unique(y).size < 2:
@@ -140,121 +166,136 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
             )
         return y
 
-    def _adapt_teacher(self, model, y, classes=None) -> Teacher:
-        carries_classes = isinstance(model, (list, tuple)) or hasattr(model, "classes_")
-        if classes is None and not carries_classes:
-            classes = np.unique(y)
-        teacher = as_teacher(model, classes=classes, batch_size=self.teacher_batch_size)
-        if not teacher.is_classifier:
-            raise TypeError(
-                f"The teacher {type(model).__name__} is a regressor; "
-                "DistilledClassifier needs a classifier teacher. Use "
-                "DistilledRegressor to distill a regression model."
+    def _start_teacher(self, model, y, X_teacher, fit_classes) -> Teacher:
+        """The teacher's adapter, its columns named by the labels of ``y``; sets
+        ``classes_``."""
+        teacher = self._as_teacher(model, classes=fit_classes)
+        if teacher.classes_ is None:  # no labels: its columns are 0..K-1
+            first = X_teacher.iloc[:1] if hasattr(X_teacher, "iloc") else X_teacher[:1]
+            teacher = teacher.with_classes(
+                np.arange(teacher.predict_proba(first).shape[1])
             )
-        if teacher.classes_ is None:
-            teacher.classes_ = np.unique(y)
+        labels = np.asarray(teacher.classes_)
+        y_labels = pd.unique(np.asarray(y, dtype=object))
+        unknown = pd.Index(labels).get_indexer(y_labels) < 0
+        if unknown.any() and _label_codes(y_labels, labels):
+            # y encoded as 0..K-1 in the order of the sorted labels, as scikit-learn
+            # meta-estimators (VotingClassifier, StackingClassifier) hand it over.
+            teacher = teacher.with_classes(_ranks(labels))
+        elif unknown.any():
+            raise ValueError(
+                f"y contains labels {y_labels[unknown][:5].tolist()} that the teacher "
+                f"{teacher.name} does not predict: its columns are the classes "
+                f"{labels.tolist()[:10]}. A model that carries no labels (a raw "
+                "booster, a torch module, a callable) answers the indices 0..K-1 of "
+                "its columns: say which label each column is with "
+                "as_teacher(model, classes=[...]) (in column order), or encode y the "
+                "way the teacher was trained."
+            )
         self.classes_ = np.asarray(teacher.classes_)
         return teacher
 
-    def _label_index(self, y) -> np.ndarray:
-        """Column of each label of ``y`` in ``classes_``."""
-        classes = self.classes_
-        idx = pd.Index(classes).get_indexer(np.asarray(y, dtype=object))
-        unknown = idx < 0
-        if np.any(unknown):
-            labels = pd.unique(np.asarray(y, dtype=object)[unknown])[:5].tolist()
+    def _adapt(self, model) -> Teacher:
+        """The fitted teacher's adapter, its columns named by ``classes_``."""
+        teacher = self._as_teacher(model)
+        own = teacher.classes_
+        # A teacher that carries no labels, or 0..K-1, was named by the distiller.
+        positional = own is None or (
+            own.dtype.kind in "iu" and _same(own, np.arange(len(self.classes_)))
+        )
+        if not (
+            positional
+            or _same(own, self.classes_)
+            or (_label_codes(self.classes_, own) and _same(_ranks(own), self.classes_))
+        ):
             raise ValueError(
-                f"y contains labels {labels} that the teacher does not predict (its "
-                f"classes are {classes.tolist()}). Use the labels the teacher was "
-                "trained on (a teacher saved by XGBoost predicts 0..K-1: encode y "
-                "the same way)."
+                f"The teacher's classes {np.asarray(own).tolist()} differ from the "
+                f"student's {self.classes_.tolist()}; pass the teacher it was "
+                "distilled from."
             )
-        return idx
+        return teacher.with_classes(self.classes_)
 
-    def _teacher_targets(self, teacher, X_teacher) -> np.ndarray:
-        T = teacher.soft_targets(X_teacher, self._temperature)
+    def _label(self, teacher, X_teacher) -> np.ndarray:
+        T = soft_targets(teacher, X_teacher, temperature=self.temperature)
         return hard_targets(T) if self.targets == "hard" else T
 
-    def fit(self, X, y, X_unlabeled=None, sample_weight=None):
-        """Fit the teacher if needed, label the data with it and train the student.
+    def _mix_labels(self, targets, y) -> np.ndarray:
+        if self.alpha == 0:
+            return targets
+        y_index = pd.Index(self.classes_).get_indexer(np.asarray(y, dtype=object))
+        return mix_labels(targets, y_index, self.alpha)
 
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Labeled training rows.
-        y : array-like of shape (n_samples,)
-            Class labels.
-        X_unlabeled : array-like, DataFrame or iterable of chunks, default=None
-            Rows without labels; the teacher labels them (chunk by chunk) and the
-            student learns them too. Same columns as X.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the labeled rows, for the teacher (when it is fit here) and
-            the student. Unlabeled and synthetic rows have weight 1.
-
-        Returns
-        -------
-        self : DistilledClassifier
-        """
-        self._temperature = check_temperature(self.temperature)
-        alpha = check_alpha(self.alpha)
-        if self.targets not in ("soft", "hard"):
-            raise ValueError(f"targets must be 'soft' or 'hard', got {self.targets!r}.")
-
-        def labeled(teacher, X_teacher, Xs, y):
-            T = self._teacher_targets(teacher, X_teacher)
-            return mix_labels(T, self._label_index(y), alpha)
-
-        return self._fit_all(
-            X,
-            y,
-            X_unlabeled,
-            sample_weight,
-            label_fn=self._teacher_targets,
-            labeled_fn=labeled,
-        )
-
-    def _fit_student(self, student, Xs, targets, sample_weight):
-        fit_on_soft_targets(
-            student,
-            Xs,
+    def _fit_student(self, X_student, targets, sample_weight, seed):
+        return fit_on_soft_targets(
+            self._make_student(seed),
+            self._named(X_student),
             targets,
             sample_weight,
+            classes=self.classes_,
             expansion_threshold=self.expansion_threshold,
         )
-        return student
 
-    def _student_proba(self, Xs) -> np.ndarray:
-        """Student probabilities over all of ``classes_``."""
-        student = self.student_
-        n_classes = len(self.classes_)
-        cols = np.asarray(getattr(student, "classes_", np.arange(n_classes)), int)
-        out = np.zeros((Xs.shape[0], n_classes))
-        if hasattr(student, "predict_proba"):
-            out[:, cols] = student.predict_proba(Xs)
-        else:
-            pred = np.asarray(student.predict(Xs), dtype=int)
-            out[np.arange(len(pred)), pred] = 1.0
-        return out
-
+    # --- prediction ---------------------------------------------------------------
     def predict_proba(self, X):
-        """Student class probabilities, columns in the order of ``classes_``."""
-        check_is_fitted(self)
-        return self._student_proba(self._student_matrix(X, reset=False))
+        """Student class probabilities, columns in the order of ``classes_``.
+
+        A class the student never saw (e.g. one the teacher never predicts on the
+        training rows) has probability 0.
+        """
+        X_student = self.transform_for_student(X)
+        student, classes = self.student_, pd.Index(self.classes_)
+        out = np.zeros((len(X_student), len(classes)))
+        if hasattr(student, "predict_proba"):
+            cols = classes.get_indexer(final_estimator(student).classes_)
+            out[:, cols] = student.predict_proba(X_student)
+        else:
+            out[
+                np.arange(len(out)), classes.get_indexer(student.predict(X_student))
+            ] = 1
+        return out
 
     def predict(self, X):
         """Student predictions, as labels from ``classes_``."""
-        check_is_fitted(self)
-        return self.classes_.take(self.predict_proba(X).argmax(axis=1))
+        proba = self.predict_proba(X)
+        return self.classes_.take(proba.argmax(axis=1))
 
     def teacher_predict(self, X):
         """The teacher's predictions, as labels from ``classes_``."""
-        check_is_fitted(self)
-        Xs = self._student_matrix(X, reset=False)
-        return self._teacher.predict(self._teacher_input(X, Xs))
+        X_student = self.transform_for_student(X)
+        return self._teacher_adapter().predict(self._teacher_side(X, X_student))
 
     def fidelity(self, X) -> float:
-        """Share of rows of ``X`` on which the student decides as the teacher does."""
-        return float(np.mean(self.predict(X) == self.teacher_predict(X)))
+        """Share of rows of ``X`` on which the student decides as the teacher does
+        (:func:`interpretkd.fidelity_score`)."""
+        return fidelity_score(None, self, X)
+
+
+def _same(a, b) -> bool:
+    return len(a) == len(b) and bool(np.all(np.asarray(a) == np.asarray(b)))
+
+
+def _ranks(labels) -> np.ndarray:
+    """Position of each label in the sorted labels (what LabelEncoder codes are)."""
+    return np.argsort(np.argsort(np.asarray(labels), kind="stable"), kind="stable")
+
+
+def _label_codes(y_labels, labels) -> bool:
+    """Whether ``y_labels`` can only be codes 0..K-1 of ``labels``: the labels are
+    strings (never equal to integers) and y holds integers below K."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "OUS" or any(
+        isinstance(v, (int, float, np.number)) for v in labels.tolist()
+    ):
+        return False
+    try:
+        codes = np.asarray(y_labels, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return bool(
+        np.all(codes == np.round(codes))
+        and codes.min() >= 0
+        and codes.max() < len(labels)
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -270,9 +311,9 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         ``torch.nn.Module`` or :class:`~interpretkd.teachers.Teacher`, or a list of
         these (predictions averaged). An unfitted scikit-learn estimator is cloned and
         fit on ``(X, y)``; None fits a ``HistGradientBoostingRegressor``.
-    student : estimator, default=None
+    student : regressor, default=None
         Cloned and fit on the teacher's predictions. None uses a
-        ``DecisionTreeRegressor(max_depth=5)``.
+        ``DecisionTreeRegressor(max_depth=5)``. A classifier is refused.
     alpha : float, default=0.0
         Weight of ``y`` in the labeled rows' targets:
         ``(1 - alpha) * teacher + alpha * y``.
@@ -281,7 +322,8 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
 
     Attributes
     ----------
-    teacher_, student_, n_features_in_, feature_names_in_, n_distill_samples_
+    teacher_, student_, categories_, n_features_in_, feature_names_in_, \
+n_distill_samples_
         As in :class:`DistilledClassifier`.
     """
 
@@ -310,6 +352,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
         self.random_state = random_state
         self.verbose = verbose
 
+    # --- what fit asks of the data, the teacher and the student -------------------
     def _check_y(self, y):
         y = np.asarray(y)
         if y.dtype.kind not in "biuf":
@@ -319,61 +362,38 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
             )
         return y
 
-    def _adapt_teacher(self, model, y, classes=None) -> Teacher:
+    def _start_teacher(self, model, y, X_teacher, fit_classes) -> Teacher:
+        return self._adapt(model)
+
+    def _adapt(self, model) -> Teacher:
         plain = is_torch_module(model) or (
             callable(model) and not hasattr(model, "predict")
         )
-        teacher = as_teacher(
-            model,
-            output="values" if plain else None,
-            batch_size=self.teacher_batch_size,
-        )
-        if teacher.is_classifier:
-            raise TypeError(
-                f"The teacher {type(model).__name__} is a classifier; "
-                "DistilledRegressor needs a regression teacher. Use "
-                "DistilledClassifier to distill a classifier."
-            )
-        return teacher
+        return self._as_teacher(model, output="values" if plain else None)
 
-    def fit(self, X, y, X_unlabeled=None, sample_weight=None):
-        """Fit the teacher if needed, label the data with it and train the student.
+    def _label(self, teacher, X_teacher) -> np.ndarray:
+        return teacher.predict_values(X_teacher)
 
-        Parameters are as in :meth:`DistilledClassifier.fit`, with ``y`` numeric.
+    def _mix_labels(self, targets, y) -> np.ndarray:
+        return regression_targets(targets, y, self.alpha)
 
-        Returns
-        -------
-        self : DistilledRegressor
-        """
-        alpha = check_alpha(self.alpha)
+    def _fit_student(self, X_student, targets, sample_weight, seed):
+        student = self._make_student(seed)
+        weights = _sample_weight_kwargs(student, sample_weight)
+        return student.fit(self._named(X_student), targets, **weights)
 
-        def values(teacher, X_teacher):
-            return teacher.predict_values(X_teacher)
-
-        def labeled(teacher, X_teacher, Xs, y):
-            return regression_targets(values(teacher, X_teacher), y, alpha)
-
-        return self._fit_all(
-            X, y, X_unlabeled, sample_weight, label_fn=values, labeled_fn=labeled
-        )
-
-    def _fit_student(self, student, Xs, targets, sample_weight):
-        student.fit(Xs, targets, **_sample_weight_kwargs(student, sample_weight))
-        return student
-
+    # --- prediction ---------------------------------------------------------------
     def predict(self, X):
         """Student predictions."""
-        check_is_fitted(self)
-        return self.student_.predict(self._student_matrix(X, reset=False))
+        X_student = self.transform_for_student(X)
+        return self.student_.predict(X_student)
 
     def teacher_predict(self, X):
         """The teacher's predictions."""
-        check_is_fitted(self)
-        Xs = self._student_matrix(X, reset=False)
-        return self._teacher.predict_values(self._teacher_input(X, Xs))
+        X_student = self.transform_for_student(X)
+        return self._teacher_adapter().predict_values(self._teacher_side(X, X_student))
 
     def fidelity(self, X) -> float:
-        """R² of the student's predictions against the teacher's on ``X``."""
-        from sklearn.metrics import r2_score
-
-        return float(r2_score(self.teacher_predict(X), self.predict(X)))
+        """R² of the student's predictions against the teacher's on ``X``
+        (:func:`interpretkd.fidelity_score`)."""
+        return fidelity_score(None, self, X)

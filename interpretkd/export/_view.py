@@ -106,14 +106,13 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
                     if str(col) in columns
                 }
             if names_c is None and hasattr(est, "classes_"):
-                # The student predicts column indices into the distiller's classes_,
-                # and may have seen only some of them (hard targets, or classes
-                # the teacher never predicts): name its own classes.
+                # The student predicts the distiller's labels, and may have seen
+                # only some of them (hard targets, or classes the teacher never
+                # predicts): name its own classes.
                 student = est.student_
                 if isinstance(student, Pipeline):
                     student = student[-1]
-                columns = getattr(student, "classes_", range(len(est.classes_)))
-                names_c = [str(est.classes_[int(i)]) for i in columns]
+                names_c = [str(c) for c in getattr(student, "classes_", est.classes_)]
             transforms.append(est.transform_for_student)  # the distiller's input
             est = est.student_
             continue

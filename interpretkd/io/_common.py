@@ -29,7 +29,6 @@ SKLEARN_INTERNAL_TYPES = frozenset(
     }
 )
 _TASKS = ("classification", "regression")
-_LIGHTGBM_CLASSIFICATION = ("binary", "multiclass", "multiclassova", "cross_entropy")
 _LIGHTGBM_DEFAULT_NAME = re.compile(r"Column_\d+")
 
 

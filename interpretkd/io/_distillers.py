@@ -1,17 +1,18 @@
-"""A distiller's teacher: its task, and detaching or re-attaching it for files."""
+"""A distiller's teacher: its task, and detaching or re-attaching it for files.
+
+The distiller owns how that is done (:meth:`DistilledClassifier.without_teacher`,
+:meth:`DistilledClassifier.with_teacher`); these functions add what files need: a
+check that a loaded object is a distiller, and the input width of a teacher read
+from a file.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from interpretkd._validation import is_fitted_distiller
 from interpretkd.io._teachers import model_n_features
-
-# --------------------------------------------------------------------------------------
-# Teachers and distillers
-# --------------------------------------------------------------------------------------
+from interpretkd.teachers import as_teacher
 
 
 def teacher_task(model: Any) -> str:
@@ -21,8 +22,6 @@ def teacher_task(model: Any) -> str:
     -------
     task : {"classification", "regression"}
     """
-    from interpretkd.teachers import as_teacher
-
     return "classification" if as_teacher(model).is_classifier else "regression"
 
 
@@ -31,9 +30,10 @@ def without_teacher(distilled: Any) -> Any:
 
     This is what a student file holds: the readable model with the distiller's
     column names and class labels, and none of the teacher (which may be large,
-    unsafe to serialise, or not serialisable at all, like an ONNX session). The
-    copy predicts as the distiller does; measuring fidelity needs the teacher back,
-    see :func:`with_teacher`.
+    unsafe to serialise, or not serialisable at all, like a torch network or an
+    ONNX session). The copy predicts as the distiller does; measuring fidelity
+    needs the teacher back, see :func:`with_teacher`. Same as
+    ``distilled.without_teacher()``.
 
     Parameters
     ----------
@@ -45,22 +45,19 @@ def without_teacher(distilled: Any) -> Any:
     light : DistilledClassifier or DistilledRegressor
         Its ``teacher`` and ``teacher_`` are None.
     """
-    import copy
-
     if not is_fitted_distiller(distilled):
         raise TypeError(
             "without_teacher needs a fitted DistilledClassifier or "
             f"DistilledRegressor, got {type(distilled).__name__}."
         )
-    light = copy.copy(distilled)
-    light.teacher = None
-    light.teacher_ = None
-    light.__dict__.pop("_teacher", None)
-    return light
+    return distilled.without_teacher()
 
 
 def with_teacher(distilled: Any, teacher: Any) -> Any:
     """A copy of a distiller read from a student file, joined again to its teacher.
+
+    Same as ``distilled.with_teacher(teacher)``, with the input width of a teacher
+    read from a file checked too.
 
     Parameters
     ----------
@@ -81,8 +78,6 @@ def with_teacher(distilled: Any, teacher: Any) -> Any:
     ValueError
         If the teacher's classes or input columns differ from the student's.
     """
-    import copy
-
     if not is_fitted_distiller(distilled):
         raise TypeError(
             f"Expected a student file written by interpretkd (a fitted distiller), got "
@@ -101,19 +96,19 @@ def with_teacher(distilled: Any, teacher: Any) -> Any:
             f"The teacher takes {n_teacher} features but the student "
             f"{distilled.n_features_in_}; pass the teacher it was distilled from."
         )
-    joined = copy.copy(distilled)
-    joined.teacher = teacher
-    joined.teacher_ = teacher
-    if is_clf:
-        classes = np.asarray(distilled.classes_)
-        adapter = joined._adapt_teacher(teacher, classes)
-        if len(adapter.classes_) != len(classes) or np.any(adapter.classes_ != classes):
-            raise ValueError(
-                f"The teacher's classes {adapter.classes_!r} differ from the "
-                f"student's {classes!r}; pass the teacher it was distilled from."
-            )
-        joined.classes_ = classes
-    else:
-        adapter = joined._adapt_teacher(teacher, None)
-    joined._teacher = adapter
-    return joined
+    return distilled.with_teacher(teacher)
+
+
+def without_teacher_hint(estimator: Any) -> str:
+    """For an error on saving ``estimator``: how to save a distiller without its
+    teacher (empty for anything else)."""
+    if (
+        not is_fitted_distiller(estimator)
+        or getattr(estimator, "teacher_", None) is None
+    ):
+        return ""
+    return (
+        " To save the student without its teacher (which is all predict needs), "
+        "save model.without_teacher(): interpretkd.save(model.without_teacher(), "
+        "path); join it to the teacher again later with with_teacher(teacher)."
+    )

@@ -18,6 +18,7 @@ from interpretkd.io._common import (
     _sniff,
     _sniff_kind,
 )
+from interpretkd.io._distillers import without_teacher_hint
 
 # --------------------------------------------------------------------------------------
 # Students: save and load with skops
@@ -93,10 +94,16 @@ def save(estimator: Any, path: str | os.PathLike, *, overwrite: bool = False) ->
         )
         raise TypeError(
             f"Cannot save {type(estimator).__name__} with skops: {reason}.{hint}"
+            f"{without_teacher_hint(estimator)}"
         ) from exc
     torch_types = [
         t for t in sio.get_untrusted_types(data=data) if t.startswith("torch")
     ]
+    if torch_types and without_teacher_hint(estimator):
+        raise TypeError(
+            f"Cannot save {type(estimator).__name__}: it holds torch objects "
+            f"({', '.join(sorted(set(torch_types)))}).{without_teacher_hint(estimator)}"
+        )
     if torch_types:
         raise TypeError(
             f"Cannot save {type(estimator).__name__}: it holds torch objects "

@@ -14,7 +14,6 @@ from typing import Any
 import numpy as np
 
 from interpretkd.io._common import (
-    _LIGHTGBM_CLASSIFICATION,
     _LIGHTGBM_DEFAULT_NAME,
     _TASKS,
     TEACHER_FORMATS,
@@ -26,6 +25,7 @@ from interpretkd.io._common import (
     _sniff,
     _sniff_kind,
 )
+from interpretkd.teachers import LightGBMBoosterTeacher, booster_task
 
 # --------------------------------------------------------------------------------------
 # Teachers
@@ -115,13 +115,7 @@ def _load_xgboost(path: Path, task: str | None):
             f"{path} is a multi-output XGBoost model ({params['num_target']} targets); "
             "interpretkd distills one target at a time."
         )
-    if objective.startswith(("binary:", "multi:")):
-        inferred = "classification"
-    elif objective.startswith(("reg:", "count:")):
-        inferred = "regression"
-    else:
-        inferred = None
-    task = _resolve_task(path, objective, inferred, task)
+    task = _resolve_task(path, objective, booster_task("xgboost", objective), task)
     model = (
         xgboost.XGBClassifier()
         if task == "classification"
@@ -152,7 +146,6 @@ def _load_lightgbm(path: Path, task: str | None):
             f"{path} is a LightGBM model, and reading it needs lightgbm: "
             "pip install 'interpretkd[lightgbm]'."
         ) from exc
-    from interpretkd.teachers import LightGBMBoosterTeacher
 
     header = _lightgbm_header(path)
     try:
@@ -163,23 +156,9 @@ def _load_lightgbm(path: Path, task: str | None):
             "model written by Booster.save_model."
         ) from exc
     objective = header.get("objective", "").split(" ")[0]
-    if objective in _LIGHTGBM_CLASSIFICATION:
-        inferred = "classification"
-    elif objective.startswith(("regression", "huber", "fair", "poisson", "quantile")):
-        inferred = "regression"
-    elif objective.startswith(("mape", "gamma", "tweedie")):
-        inferred = "regression"
-    else:
-        inferred = None
+    inferred = booster_task("lightgbm", objective)
     task = _resolve_task(path, objective or "<none>", inferred, task)
-    classes = None
-    if task == "classification":
-        n_out = booster.num_model_per_iteration()
-        classes = np.arange(2 if n_out == 1 else n_out)
-    teacher = LightGBMBoosterTeacher(booster, classes=classes)
-    teacher.is_classifier = task == "classification"
-    teacher.has_logits = teacher.is_classifier
-    return teacher
+    return LightGBMBoosterTeacher(booster, task=task)
 
 
 class _OnnxModel:

@@ -36,7 +36,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
 
     _is_classifier = False
     # interpretkd.distill passes the teacher's outputs to fit() as they are.
-    _accepts_soft_targets = True
+    accepts_soft_targets = True
 
     def __init__(
         self,

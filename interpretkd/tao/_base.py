@@ -20,7 +20,7 @@ from interpretkd.tao._routing import _route, _route_path
 class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
     """Machinery shared by the TAO classifier and regressor (not public)."""
 
-    _accepts_soft_targets = False
+    accepts_soft_targets = False
 
     def __init__(
         self,

@@ -96,7 +96,7 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
     True
     """
 
-    _accepts_soft_targets = True
+    accepts_soft_targets = True
 
     def fit(self, X, y, sample_weight=None):
         """Fit the tree to class labels or to soft targets.
@@ -286,7 +286,7 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
     True
     """
 
-    _accepts_soft_targets = True
+    accepts_soft_targets = True
 
     def fit(self, X, y, sample_weight=None):
         """Fit the tree.

@@ -1,19 +1,18 @@
-"""The teacher interface: batched queries, probabilities, logits, soft targets."""
+"""The teacher interface: batched queries of probabilities, logits or values, each
+checked before it is used."""
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.special import softmax
+import copy
 
-from interpretkd._validation import check_positive_int, check_temperature
+import numpy as np
+
+from interpretkd._validation import check_positive_int
 
 DEFAULT_BATCH_SIZE = 65_536
-_EPS = 1e-12
-
-
-def tempered_softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Softmax of ``logits / temperature`` along the last axis (numerically stable)."""
-    return softmax(np.asarray(logits, dtype=np.float64) / temperature, axis=1)
+# Rows of class probabilities must sum to one within this tolerance (float32 models
+# such as torch networks and XGBoost sum to 1 within about 1e-6).
+PROBABILITY_SUM_ATOL = 1e-3
 
 
 def _binary_margin_to_logits(margin: np.ndarray) -> np.ndarray:
@@ -37,7 +36,10 @@ class Teacher:
 
     Subclasses implement ``_predict_batch_proba`` and optionally
     ``_predict_batch_logits`` (classification), or ``_predict_batch_values``
-    (regression).
+    (regression). What a model returns is checked here, once, before anything uses
+    it: one row per input row, finite numbers, and for probabilities rows that are
+    distributions (non-negative, summing to one). A failed check raises a
+    ``ValueError`` that names the teacher.
 
     Attributes
     ----------
@@ -46,12 +48,17 @@ class Teacher:
     is_classifier : bool
         Whether the teacher outputs class probabilities.
     classes_ : ndarray or None
-        The teacher's class labels, in the order of its probability columns.
+        The teacher's class labels, in the order of its probability columns; None
+        when the model carries none (its labels are then the column indices).
     batch_size : int
         Rows per query.
+    progress : bool
+        Show a progress bar while querying more than one batch.
     """
 
     is_classifier: bool = True
+    has_logits: bool = False
+    progress: bool = False
 
     def __init__(self, model, *, classes=None, batch_size: int = DEFAULT_BATCH_SIZE):
         self.model = model
@@ -59,8 +66,6 @@ class Teacher:
         self.classes_ = None if classes is None else np.asarray(classes)
 
     # --- hooks for subclasses -------------------------------------------------
-    has_logits: bool = False
-
     def _predict_batch_proba(self, X) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -71,29 +76,32 @@ class Teacher:
         raise NotImplementedError
 
     # --- public interface -------------------------------------------------------
-    #: Show a progress bar while querying more than one batch.
-    progress: bool = False
+    @property
+    def name(self) -> str:
+        """The model's name in messages: a function's name, else its class's."""
+        model = self.model
+        if callable(model) and hasattr(model, "__name__"):
+            return model.__name__
+        return type(model).__name__
 
-    def _batched(self, fn, X) -> np.ndarray:
-        n = _n_rows(X)
-        if n <= self.batch_size:
-            return np.asarray(fn(X), dtype=np.float64)
-        starts = range(0, n, self.batch_size)
-        if self.progress:
-            from interpretkd._progress import progress_bar
+    def with_classes(self, classes) -> Teacher:
+        """A copy of this adapter whose output columns carry the labels ``classes``.
 
-            starts = progress_bar(starts, desc="teacher", unit="batch", leave=False)
-        parts = [
-            np.asarray(fn(_take_rows(X, i, i + self.batch_size)), dtype=np.float64)
-            for i in starts
-        ]
-        return np.concatenate(parts, axis=0)
+        Parameters
+        ----------
+        classes : array-like of shape (n_classes,)
+            One label per output column, in column order.
+        """
+        other = copy.copy(self)
+        other.classes_ = np.asarray(classes)
+        return other
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, shape (n_samples, n_classes)."""
+        """Class probabilities, shape (n_samples, n_classes); rows sum to one."""
         self._require_classifier("predict_proba")
         proba = self._batched(self._predict_batch_proba, X)
         self._check_width(proba)
+        self._check_distributions(proba)
         return proba
 
     def predict_logits(self, X) -> np.ndarray | None:
@@ -109,8 +117,8 @@ class Teacher:
         """Regression predictions, shape (n_samples,) or (n_samples, n_outputs)."""
         if self.is_classifier:
             raise TypeError(
-                f"{type(self.model).__name__} is a classifier teacher; use "
-                "predict_proba or soft_targets instead of predict_values."
+                f"{self.name} is a classifier teacher; use predict_proba (or "
+                "interpretkd.targets.soft_targets) instead of predict_values."
             )
         return self._batched(self._predict_batch_values, X)
 
@@ -118,50 +126,88 @@ class Teacher:
         """Labels (classification, in ``classes_``) or values (regression)."""
         if not self.is_classifier:
             return self.predict_values(X)
-        proba = self.predict_proba(X)
-        idx = proba.argmax(axis=1)
+        idx = self.predict_proba(X).argmax(axis=1)
         return idx if self.classes_ is None else self.classes_.take(idx)
 
-    def soft_targets(self, X, temperature: float = 1.0) -> np.ndarray:
-        """Class probabilities softened by ``temperature`` (Hinton et al., 2015).
-
-        With logits ``z`` the targets are ``softmax(z / T)``. Without logits the
-        log-probabilities stand in for them: ``softmax(log(p) / T)``, which is ``p``
-        itself at ``T = 1`` and is the same as the logit form for any model whose
-        probabilities are a softmax of its logits.
-        """
-        temperature = check_temperature(temperature)
-        logits = self.predict_logits(X)
-        if logits is None:
-            proba = self.predict_proba(X)
-            if temperature == 1.0:
-                return proba / proba.sum(axis=1, keepdims=True)
-            logits = np.log(np.clip(proba, _EPS, None))
-        return tempered_softmax(logits, temperature)
-
-    # --- helpers ----------------------------------------------------------------
     @property
     def n_classes(self) -> int | None:
         return None if self.classes_ is None else len(self.classes_)
 
+    # --- queries and checks -----------------------------------------------------
+    def _batched(self, fn, X) -> np.ndarray:
+        n = _n_rows(X)
+        if n <= self.batch_size:
+            return self._checked(fn(X), n)
+        starts = range(0, n, self.batch_size)
+        if self.progress:
+            from interpretkd._progress import progress_bar
+
+            starts = progress_bar(starts, desc="teacher", unit="batch", leave=False)
+        parts = []
+        for i in starts:
+            batch = _take_rows(X, i, i + self.batch_size)
+            parts.append(self._checked(fn(batch), _n_rows(batch)))
+        return np.concatenate(parts, axis=0)
+
+    def _checked(self, out, n_rows: int) -> np.ndarray:
+        """The model's answer for ``n_rows`` rows as floats, if it is one row per
+        input row of finite numbers."""
+        out = np.asarray(out, dtype=np.float64)
+        if out.ndim == 0 or out.shape[0] != n_rows:
+            got = "a scalar" if out.ndim == 0 else f"{out.shape[0]} rows"
+            raise ValueError(
+                f"The teacher {self.name} returned {got} for {n_rows} input rows; a "
+                "teacher must return one row of outputs per input row."
+            )
+        if not np.all(np.isfinite(out)):
+            bad = ~np.isfinite(out.reshape(n_rows, -1)).all(axis=1)
+            raise ValueError(
+                f"The teacher {self.name} returned NaN or infinite outputs for "
+                f"{int(bad.sum())} of {n_rows} rows (first: row {int(np.argmax(bad))})."
+                " Check the rows it was given (missing values it cannot take?) and "
+                "the model itself."
+            )
+        return out
+
+    def _check_distributions(self, proba: np.ndarray) -> None:
+        negative = (proba < 0).any(axis=1)
+        if negative.any():
+            row = int(np.argmax(negative))
+            raise ValueError(
+                f"The teacher {self.name} was read as giving probabilities, but "
+                f"{int(negative.sum())} rows hold negative values (row {row}: "
+                f"{np.round(proba[row, :5], 4).tolist()}). If it returns logits or "
+                "scores, say so: as_teacher(model, output='logits')."
+            )
+        sums = proba.sum(axis=1)
+        off = np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL
+        if off.any():
+            row = int(np.argmax(off))
+            raise ValueError(
+                f"The teacher {self.name} was read as giving probabilities, but "
+                f"{int(off.sum())} rows do not sum to 1 (row {row} sums to "
+                f"{sums[row]:.6g}). A teacher must give each row a probability "
+                "distribution over the classes; if it returns logits or scores, say "
+                "so: as_teacher(model, output='logits')."
+            )
+
     def _require_classifier(self, method: str) -> None:
         if not self.is_classifier:
             raise TypeError(
-                f"{type(self.model).__name__} is a regression teacher; {method} needs "
-                "a classifier. Use DistilledRegressor for regression teachers."
+                f"{self.name} is a regression teacher; {method} needs a classifier. "
+                "Use DistilledRegressor for regression teachers."
             )
 
     def _check_width(self, out: np.ndarray) -> None:
         if out.ndim != 2:
             raise ValueError(
-                f"Teacher {type(self.model).__name__} returned an array of shape "
-                f"{out.shape}; a classifier teacher must give (n_samples, n_classes)."
+                f"The teacher {self.name} returned an array of shape {out.shape}; a "
+                "classifier teacher must give (n_samples, n_classes)."
             )
         if self.classes_ is not None and out.shape[1] != len(self.classes_):
             raise ValueError(
-                f"Teacher {type(self.model).__name__} returned {out.shape[1]} class "
-                f"columns but {len(self.classes_)} classes were expected "
-                f"({self.classes_!r})."
+                f"The teacher {self.name} returned {out.shape[1]} class columns but "
+                f"{len(self.classes_)} classes were expected ({self.classes_!r})."
             )
 
     def __repr__(self) -> str:

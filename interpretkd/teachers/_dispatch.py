@@ -26,7 +26,9 @@ def as_teacher(
         (scikit-learn API or raw ``Booster``), a ``torch.nn.Module``, a callable, a
         list of these (their soft targets are averaged), or a :class:`Teacher`.
     classes : array-like, default=None
-        Class labels of the output columns, for models that do not carry them.
+        Class labels of the output columns, in column order: for models that do not
+        carry them (raw boosters, torch modules and callables answer column indices
+        0..K-1 otherwise), or to rename those of a :class:`Teacher`.
     output : {"logits", "probabilities", "values"}, default=None
         For ``torch.nn.Module`` (default "logits") and callables (default
         "probabilities"): what the model returns.
@@ -38,7 +40,7 @@ def as_teacher(
     teacher : Teacher
     """
     if isinstance(model, Teacher):
-        return model
+        return model if classes is None else model.with_classes(classes)
     if isinstance(model, (list, tuple)):
         return EnsembleTeacher(model, classes=classes, batch_size=batch_size)
     module = type(model).__module__

@@ -10,14 +10,15 @@ from interpretkd.teachers._base import Teacher
 
 
 class EnsembleTeacher(Teacher):
-    """Several teachers whose soft targets are averaged.
+    """Several teachers whose outputs are averaged.
 
-    Each member's targets are computed at the requested temperature (from its own
-    logits or log-probabilities) and the resulting distributions are averaged with
-    equal weight (or ``weights``). That is the arithmetic mean of tempered
-    distributions, not a softmax of averaged logits, so members whose logits live on
-    different scales (a boosted ensemble's margin, a network's logits) contribute
-    comparably. Regression members' predictions are averaged the same way.
+    Probabilities (and regression predictions) are the members' own, averaged with
+    equal weight (or ``weights``) by :meth:`average`.
+    :func:`interpretkd.targets.soft_targets` tempers each member's distribution
+    (from its own logits or log-probabilities) before averaging them the same way:
+    the arithmetic mean of tempered distributions, not a softmax of averaged
+    logits, so members whose logits live on different scales (a boosted ensemble's
+    margin, a network's logits) contribute comparably.
     """
 
     def __init__(
@@ -59,21 +60,27 @@ class EnsembleTeacher(Teacher):
             )
         self.weights = w / w.sum()
 
+    @property
+    def name(self) -> str:
+        return "[" + ", ".join(m.name for m in self.members) + "]"
+
     def predict_proba(self, X):
-        return self.soft_targets(X, 1.0)
+        """The members' probabilities averaged with ``weights``."""
+        self._require_classifier("predict_proba")
+        return self.average([m.predict_proba(X) for m in self.members])
 
     def predict_logits(self, X):
+        """None: an average of distributions has no logits of its own."""
+        self._require_classifier("predict_logits")
         return None
 
-    def soft_targets(self, X, temperature: float = 1.0) -> np.ndarray:
-        self._require_classifier("soft_targets")
-        out = None
-        for w, m in zip(self.weights, self.members):
-            t = w * m.soft_targets(X, temperature)
-            out = t if out is None else out + t
-        return out
-
     def predict_values(self, X):
+        """The members' predictions averaged with ``weights``."""
         if self.is_classifier:
             return super().predict_values(X)
-        return sum(w * m.predict_values(X) for w, m in zip(self.weights, self.members))
+        return self.average([m.predict_values(X) for m in self.members])
+
+    def average(self, outputs) -> np.ndarray:
+        """Average one output per member (probabilities, tempered targets or
+        values) with ``weights``: how this ensemble combines its teachers."""
+        return np.average(np.stack(outputs), axis=0, weights=self.weights)
