@@ -24,7 +24,8 @@ LAYERS = [
     {"distill", "report", "io", "selection"},
     {"targets", "augment", "metrics", "export", "explain"},
     {"teachers", "soft_tree", "tao", "features"},
-    {"_tabular", "_validation", "_version"},
+    # The Dask engine (the dask branch) is called from every layer above it.
+    {"_tabular", "_validation", "_version", "_dask", "_dask_scores"},
 ]
 RANK = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}
 
