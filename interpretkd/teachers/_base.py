@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+from scipy.special import softmax
 
 from interpretkd._validation import check_positive_int
 
@@ -171,25 +172,23 @@ class Teacher:
 
     def _check_distributions(self, proba: np.ndarray) -> None:
         negative = (proba < 0).any(axis=1)
-        if negative.any():
-            row = int(np.argmax(negative))
-            raise ValueError(
-                f"The teacher {self.name} was read as giving probabilities, but "
-                f"{int(negative.sum())} rows hold negative values (row {row}: "
-                f"{np.round(proba[row, :5], 4).tolist()}). If it returns logits or "
-                "scores, say so: as_teacher(model, output='logits')."
-            )
         sums = proba.sum(axis=1)
-        off = np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL
-        if off.any():
-            row = int(np.argmax(off))
-            raise ValueError(
-                f"The teacher {self.name} was read as giving probabilities, but "
-                f"{int(off.sum())} rows do not sum to 1 (row {row} sums to "
-                f"{sums[row]:.6g}). A teacher must give each row a probability "
-                "distribution over the classes; if it returns logits or scores, say "
-                "so: as_teacher(model, output='logits')."
-            )
+        off = negative | (np.abs(sums - 1.0) > PROBABILITY_SUM_ATOL)
+        if not off.any():
+            return
+        row = int(np.argmax(off))
+        what = (
+            f"{int(negative.sum())} rows hold negative values"
+            if negative.any()
+            else f"{int(off.sum())} rows do not sum to 1"
+        )
+        raise ValueError(
+            f"The teacher {self.name} was read as giving probabilities, but {what} "
+            f"(row {row}: {np.round(proba[row, :5], 4).tolist()} sums to "
+            f"{sums[row]:.6g}). A teacher must give each row a probability "
+            "distribution over the classes; if it returns logits or scores, say so: "
+            "as_teacher(model, output='logits')."
+        )
 
     def _require_classifier(self, method: str) -> None:
         if not self.is_classifier:
@@ -212,3 +211,40 @@ class Teacher:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.model!r})"
+
+
+class DeclaredOutputTeacher(Teacher):
+    """A model that says nothing about what it returns, so the caller declares it:
+    class probabilities, logits (a one-column output is a binary margin) or
+    regression values. Subclasses implement ``_raw(X)``."""
+
+    def __init__(self, model, *, output, classes=None, batch_size=DEFAULT_BATCH_SIZE):
+        if output not in ("logits", "probabilities", "values"):
+            raise ValueError(
+                f"output must be 'logits', 'probabilities' or 'values', got {output!r}."
+            )
+        super().__init__(model, classes=classes, batch_size=batch_size)
+        self.output = output
+        self.is_classifier = output != "values"
+        self.has_logits = output == "logits"
+
+    def _raw(self, X) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _predict_batch_logits(self, X):
+        out = np.asarray(self._raw(X), dtype=np.float64)
+        return _binary_margin_to_logits(out) if out.ndim == 1 else out
+
+    def _predict_batch_proba(self, X):
+        if self.output == "logits":
+            return softmax(self._predict_batch_logits(X), axis=1)
+        out = np.asarray(self._raw(X), dtype=np.float64)
+        if out.ndim == 1 or out.shape[1] == 1:
+            # One column: the probability of the positive class.
+            out = out.reshape(-1)
+            out = np.column_stack([1.0 - out, out])
+        return out
+
+    def _predict_batch_values(self, X):
+        out = np.asarray(self._raw(X), dtype=np.float64)
+        return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import softmax
 
-from interpretkd.teachers._base import (
-    DEFAULT_BATCH_SIZE,
-    Teacher,
-    _binary_margin_to_logits,
-)
+from interpretkd.teachers._base import DEFAULT_BATCH_SIZE, DeclaredOutputTeacher
 
 
-class TorchTeacher(Teacher):
+class TorchTeacher(DeclaredOutputTeacher):
     """A ``torch.nn.Module`` mapping a float tensor of rows to logits (or values).
 
     The module is called in eval mode under ``torch.no_grad()``, batch by batch, on
@@ -25,22 +20,18 @@ class TorchTeacher(Teacher):
         What the module returns: class logits, class probabilities, or regression
         values.
     classes : array-like, default=None
-        Class labels for the output columns (defaults to the distiller's classes).
+        Class labels of the output columns, in column order; None: the columns are
+        the labels 0..K-1.
+    batch_size : int, default=65536
+        Rows per forward pass.
     """
 
     def __init__(
         self, model, *, output="logits", classes=None, batch_size=DEFAULT_BATCH_SIZE
     ):
-        if output not in ("logits", "probabilities", "values"):
-            raise ValueError(
-                f"output must be 'logits', 'probabilities' or 'values', got {output!r}."
-            )
-        super().__init__(model, classes=classes, batch_size=batch_size)
-        self.output = output
-        self.is_classifier = output != "values"
-        self.has_logits = output == "logits"
+        super().__init__(model, output=output, classes=classes, batch_size=batch_size)
 
-    def _forward(self, X) -> np.ndarray:
+    def _raw(self, X) -> np.ndarray:
         import torch
 
         model = self.model
@@ -60,19 +51,6 @@ class TorchTeacher(Teacher):
         finally:
             model.train(was_training)
         return out.detach().to("cpu", torch.float64).numpy()
-
-    def _predict_batch_logits(self, X):
-        out = self._forward(X)
-        return _binary_margin_to_logits(out) if out.ndim == 1 else out
-
-    def _predict_batch_proba(self, X):
-        if self.output == "logits":
-            return softmax(self._predict_batch_logits(X), axis=1)
-        return self._forward(X)
-
-    def _predict_batch_values(self, X):
-        out = self._forward(X)
-        return out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else out
 
 
 def is_torch_module(model) -> bool:
