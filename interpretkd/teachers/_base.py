@@ -130,10 +130,6 @@ class Teacher:
         idx = self.predict_proba(X).argmax(axis=1)
         return idx if self.classes_ is None else self.classes_.take(idx)
 
-    @property
-    def n_classes(self) -> int | None:
-        return None if self.classes_ is None else len(self.classes_)
-
     # --- queries and checks -----------------------------------------------------
     def _batched(self, fn, X) -> np.ndarray:
         n = _n_rows(X)
