@@ -25,7 +25,7 @@ LAYERS = [
     {"targets", "augment", "metrics", "export", "explain"},
     {"teachers", "soft_tree", "tao", "features"},
     # The Dask engine (the dask branch) is called from every layer above it.
-    {"_tabular", "_validation", "_version", "_dask", "_dask_scores"},
+    {"_tabular", "_validation", "_version", "_progress", "_dask", "_dask_scores"},
 ]
 RANK = {unit: rank for rank, layer in enumerate(LAYERS) for unit in layer}
 

@@ -32,11 +32,7 @@ def _is_classifier(distilled) -> bool:
 def _student_input(distilled, X):
     """``X`` as the student sees it (categories as codes, a validated array)."""
     # The distiller's own conversion, so that the leaves are those predict uses.
-    public = getattr(distilled, "transform_for_student", None)
-    if public is not None:
-        return public(X)
-    # Until the distiller's public method (issue 13, branch core) is merged.
-    return distilled._student_matrix(X, reset=False)
+    return distilled.transform_for_student(X)
 
 
 def student_leaves(distilled, X) -> np.ndarray:
