@@ -1,4 +1,6 @@
-"""Distill a random forest into a depth-4 tree with extra rows.
+"""Unlabeled and synthetic rows.
+
+Distill a random forest into a depth-4 tree with extra rows.
 
 The teacher can label any input, so the student learns from the training rows, from
 unlabeled rows (here read in chunks, as from a large file) and from synthetic rows

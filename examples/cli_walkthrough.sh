@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
+# The command line, step by step.
+#
 # Distill an XGBoost model with the interpretkd command, step by step.
-# Run from anywhere: it works in a fresh temporary directory and prints where.
+#
+# Run from anywhere: `bash examples/cli_walkthrough.sh [DIR]` works in DIR (by
+# default a fresh temporary directory) and prints where.
 set -euo pipefail
 
 PYTHON=${PYTHON:-python}
-work=$(mktemp -d)
+work=${1:-$(mktemp -d)}
+mkdir -p "$work"
 cd "$work"
 echo "Working in $work"
 
@@ -36,8 +41,10 @@ PY
 head -3 predictions.csv
 
 # 5. Outputs are never replaced silently: this fails with exit code 2.
-if "$PYTHON" -m interpretkd render student.skops --out tree.svg; then
-    echo "unexpected: tree.svg was overwritten" >&2
+status=0
+"$PYTHON" -m interpretkd render student.skops --out tree.svg || status=$?
+if [ "$status" -ne 2 ]; then
+    echo "unexpected: exit code $status, expected 2 (output exists)" >&2
     exit 1
 fi
 "$PYTHON" -m interpretkd render student.skops --out tree.svg --force

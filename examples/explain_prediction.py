@@ -1,4 +1,6 @@
-"""Explain one prediction of a distilled student, and compare its reasons with the
+"""One prediction explained; SHAP side by side.
+
+Explain one prediction of a distilled student, and compare its reasons with the
 teacher's.
 
 Distils a random forest into a depth-3 soft decision tree on the wine data, then:

@@ -1,4 +1,6 @@
-"""Distill an XGBoost teacher into a depth-5 decision tree and measure its fidelity.
+"""Quickstart: a distilled decision tree.
+
+Distill an XGBoost teacher into a depth-5 decision tree and measure its fidelity.
 
 Fidelity is how often the tree decides as the teacher does on rows neither was trained
 on. A single split of a small dataset moves it by several points, so the comparison

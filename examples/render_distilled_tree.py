@@ -1,4 +1,6 @@
-"""Distill an XGBoost model into a depth-4 decision tree and draw the tree.
+"""Drawing a distilled tree.
+
+Distill an XGBoost model into a depth-4 decision tree and draw the tree.
 
 Run: ``python examples/render_distilled_tree.py [OUT_DIR]`` (writes
 ``distilled_tree.svg``, ``.png`` and ``.txt``; a few seconds).

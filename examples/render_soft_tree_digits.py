@@ -1,4 +1,6 @@
-"""Distill a neural network into a soft decision tree on 8x8 digits; draw its filters.
+"""A soft tree's filters on digits.
+
+Distill a neural network into a soft decision tree on 8x8 digits; draw its filters.
 
 Each inner node of a soft decision tree is a linear filter over the pixels; drawn as a
 small picture (red: weights pushing right, blue: pushing left) as in Frosst & Hinton,

@@ -1,4 +1,6 @@
-"""A soft decision tree that reads pixels *and* oriented edges (runs in seconds).
+"""A soft tree on pixels and edges.
+
+A soft decision tree that reads pixels *and* oriented edges (runs in seconds).
 
 ``ImageEdgeFeatures`` appends to each image eight maps of oriented edges, max-pooled
 over small blocks: fixed, named features ("brightness rises to the right somewhere in

@@ -1,4 +1,6 @@
-"""Distill a neural network into a soft decision tree (runs in seconds).
+"""A soft tree distilled from a network.
+
+Distill a neural network into a soft decision tree (runs in seconds).
 
 A scikit-learn MLP learns the digits; a depth-5 soft decision tree then learns the MLP's
 class probabilities (its soft targets) on the training images and on noisy copies of

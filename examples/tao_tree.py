@@ -1,4 +1,6 @@
-"""Distill a random forest into a depth-5 tree that agrees with it most often.
+"""A TAO tree against CART.
+
+Distill a random forest into a depth-5 tree that agrees with it most often.
 
 A CART tree grown on the teacher's labels is greedy; TAO (tree alternating
 optimisation) re-fits every split of the same-depth tree to agree with the teacher on

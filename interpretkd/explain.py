@@ -67,6 +67,22 @@ class ShapComparison:
         Background rows used to integrate features out.
     teacher_name, student_name : str
         Class names of the two models, for titles.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from interpretkd import compare_shap
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    >>> tree = DecisionTreeClassifier(max_depth=3, random_state=0)
+    >>> tree = tree.fit(X, forest.predict(X))
+    >>> comparison = compare_shap(forest, tree, X, max_samples=30, n_background=10)
+    >>> comparison.teacher_values.shape, comparison.teacher_explainer
+    ((30, 30), 'tree')
+    >>> list(comparison.to_frame().columns)
+    ['teacher', 'student', 'teacher_rank', 'student_rank']
     """
 
     feature_names: list[str]

@@ -111,6 +111,17 @@ def student_complexity(student) -> dict:
     Returns a dict with, where they apply, ``depth`` and ``n_leaves`` (trees),
     ``n_nodes``, ``n_nonzero_weights`` (linear models and oblique or soft trees) and
     ``n_features_used``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from interpretkd import student_complexity
+    >>> X, y = load_iris(return_X_y=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> student_complexity(tree)
+    {'kind': 'DecisionTreeClassifier', 'depth': 2, 'n_leaves': 3, 'n_nodes': 5,
+     'n_features_used': 1}
     """
     if is_fitted_distiller(student):
         student = student.student_

@@ -17,6 +17,10 @@ library changed, and it runs them one after another inside the build process. He
 they run as subprocesses, ``DOCS_GALLERY_JOBS`` (default 2) at a time: the nine
 scripts take about 30 s of a two-core machine. No last release of mkdocs-gallery
 since 2024 weighed in too.
+
+``DOCS_GALLERY_SKIP=1`` leaves the examples out of a build while writing pages (it
+logs a warning, so a strict build fails: the site itself is never built without
+them).
 """
 
 from __future__ import annotations
@@ -85,8 +89,25 @@ def _describe(path: Path) -> tuple[str, str]:
             lines.append(line[1:].strip())
         doc = "\n".join(lines)
     first, _, rest = doc.strip().partition("\n\n")
-    title = " ".join(first.split()) or path.name
+    title = " ".join(first.split()).rstrip(".") or path.name
     return title, rest.strip()
+
+
+def _code(path: Path) -> str:
+    """The script without the docstring or leading comment shown above it."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if path.suffix == ".py":
+        tree = ast.parse("\n".join(lines))
+        first = tree.body[0] if tree.body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            lines = lines[first.end_lineno :]
+    else:
+        keep = lines[:1] if lines and lines[0].startswith("#!") else []
+        rest = lines[len(keep) :]
+        while rest and rest[0].startswith("#"):
+            rest = rest[1:]
+        lines = keep + rest
+    return "\n".join(lines).strip("\n")
 
 
 def _run(path: Path) -> Example:
@@ -136,6 +157,9 @@ def _run(path: Path) -> Example:
 
 def _run_all() -> list[Example]:
     scripts = _scripts()
+    if os.environ.get("DOCS_GALLERY_SKIP") == "1":  # quick builds while writing
+        log.warning("gallery: DOCS_GALLERY_SKIP=1, the examples are not run")
+        return [Example(p, *_describe(p), output="(not run)") for p in scripts]
     key = "|".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in scripts)
     if key in _CACHE and os.environ.get("DOCS_GALLERY_RERUN") != "1":
         return _CACHE[key]  # `mkdocs serve` rebuilds: scripts unchanged, reuse
@@ -160,13 +184,11 @@ def _pictures(example: Example) -> list[str]:
     """Pictures to show: a PNG where the script wrote the same picture as SVG too."""
     names = [n for n in example.files if n.lower().endswith(PICTURES)]
     stems = {Path(n).with_suffix("").as_posix() for n in names if not n.endswith("svg")}
-    return [
-        n for n in names if not (n.endswith(".svg") and n[: -len(".svg")] in stems)
-    ]
+    return [n for n in names if not (n.endswith(".svg") and n[: -len(".svg")] in stems)]
 
 
 def _page(example: Example) -> str:
-    source = example.path.read_text(encoding="utf-8").rstrip()
+    source = _code(example.path)
     lines = [
         f"# {example.title}",
         "",
@@ -215,8 +237,11 @@ def _index(examples: list[Example]) -> str:
         if ex.intro:
             lines += [ex.intro.split("\n\n")[0], ""]
         if pictures:
-            lines += [f"[![{ex.title}]({ex.slug}/{pictures[0]}){{ width=360 }}]"
-                      f"({ex.slug}.md)", ""]
+            lines += [
+                f"[![{ex.title}]({ex.slug}/{pictures[0]}){{ width=360 }}]"
+                f"({ex.slug}.md)",
+                "",
+            ]
     return "\n".join(lines)
 
 
@@ -233,12 +258,15 @@ def on_config(config):
 
 def on_files(files, config):
     examples = _run_all()
-    files.append(File.generated(config, f"{GALLERY}/index.md", content=_index(examples)))
+    files.append(
+        File.generated(config, f"{GALLERY}/index.md", content=_index(examples))
+    )
     for ex in examples:
-        files.append(File.generated(config, f"{GALLERY}/{ex.slug}.md", content=_page(ex)))
+        files.append(
+            File.generated(config, f"{GALLERY}/{ex.slug}.md", content=_page(ex))
+        )
         for name, data in ex.files.items():
             files.append(
                 File.generated(config, f"{GALLERY}/{ex.slug}/{name}", content=data)
             )
     return files
-

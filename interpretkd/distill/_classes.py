@@ -325,6 +325,21 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
     teacher_, student_, categories_, n_features_in_, feature_names_in_, \
 n_distill_samples_
         As in :class:`DistilledClassifier`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.ensemble import RandomForestRegressor
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from interpretkd import DistilledRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> forest = RandomForestRegressor(n_estimators=50, random_state=0)
+    >>> forest = forest.fit(X[:300], y[:300])
+    >>> model = DistilledRegressor(forest, DecisionTreeRegressor(max_depth=4))
+    >>> model.fit(X[:300], y[:300]).predict(X[300:303]).shape
+    (3,)
+    >>> model.fidelity(X[300:]) > 0.7  # R² of the tree against the forest, held out
+    True
     """
 
     _default_teacher = HistGradientBoostingRegressor

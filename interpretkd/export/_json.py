@@ -40,6 +40,20 @@ def to_dict(
         ``x[feature] <= threshold``) or ``weights``, ``bias`` and ``beta`` (go right
         when ``beta * (weights @ x + bias) > 0``) — and ``value`` at leaves, plus
         ``samples``/``share`` where known) or ``coef`` and ``intercept`` (linear).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> from interpretkd import to_dict
+    >>> tree_data = to_dict(tree)
+    >>> tree_data["kind"], tree_data["task"], len(tree_data["nodes"])
+    ('axis', 'classification', 5)
+    >>> root = tree_data["nodes"][0]
+    >>> tree_data["feature_names"][root["feature"]], round(root["threshold"], 2)
+    ('petal width (cm)', 0.8)
     """
     view = _resolve(estimator, feature_names, class_names)
     out: dict[str, Any] = {
@@ -108,6 +122,17 @@ def export_json(
     Returns
     -------
     text : str
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> import json
+    >>> from interpretkd import export_json
+    >>> json.loads(export_json(tree))["class_names"]
+    ['0', '1', '2']
     """
     text = json.dumps(
         to_dict(estimator, feature_names=feature_names, class_names=class_names),

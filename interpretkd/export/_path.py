@@ -229,6 +229,21 @@ def prediction_path(
     Returns
     -------
     path : PredictionPath
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> from interpretkd import prediction_path
+    >>> path = prediction_path(tree, X.iloc[100], class_names=["set", "vers", "virg"])
+    >>> print(path)
+    1. node 0: petal width (cm) = 2.5 > 0.8
+    2. node 2: petal width (cm) = 2.5 > 1.75
+    => node 4 (leaf): virg
+    >>> int(path.leaf) == int(tree.apply(X.iloc[[100]])[0])
+    True
     """
     view = _resolve(estimator, feature_names, class_names)
     if view.kind == "linear":

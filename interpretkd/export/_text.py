@@ -119,6 +119,23 @@ def export_text(
     An oblique split reads ``w1 * a + w2 * b + bias > 0`` for the right branch; for a
     soft tree that is where the node sends a sample with probability above 1/2.
     Linear students are written as one equation per output.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> from interpretkd import export_text
+    >>> print(export_text(tree, class_names=["setosa", "versicolor", "virginica"]))
+    if petal width (cm) <= 0.8:
+    |   then class: setosa (p=1, samples=50, share=33.3%)
+    else:  # petal width (cm) > 0.8
+    |   if petal width (cm) <= 1.75:
+    |   |   then class: versicolor (p=0.907, samples=54, share=36.0%)
+    |   else:  # petal width (cm) > 1.75
+    |   |   then class: virginica (p=0.978, samples=46, share=30.7%)
+    <BLANKLINE>
     """
     view = _resolve(estimator, feature_names, class_names)
     max_depth = _check_depth(max_depth)

@@ -76,6 +76,19 @@ def save(estimator: Any, path: str | os.PathLike, *, overwrite: bool = False) ->
         If skops cannot write the estimator (the message gives skops's reason), or
         if it holds torch objects: a saved model must load on a machine without the
         device (or the torch build) it was trained on.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from interpretkd import load, save
+    >>> path = save(tree, Path(tempfile.mkdtemp()) / "tree.skops")
+    >>> bool((load(path).predict(X) == tree.predict(X)).all())
+    True
     """
     import skops.io as sio
 
@@ -140,6 +153,19 @@ def load(path: str | os.PathLike, *, trusted: Sequence[str] | None = None) -> An
         If ``path`` is not a skops file (a teacher model, a pickle, a corrupt file).
     UntrustedFileError
         If the file holds types that are not trusted.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from interpretkd import load, save
+    >>> path = save(tree, Path(tempfile.mkdtemp()) / "tree.skops")
+    >>> load(path)
+    DecisionTreeClassifier(max_depth=2, random_state=0)
     """
     path = _require_file(path, "Model")
     head = _sniff(path)

@@ -326,6 +326,22 @@ def load_teacher(
     ImportError
         If the file needs an optional package that is not installed (LightGBM,
         onnxruntime).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X, y = load_iris(return_X_y=True, as_frame=True)
+    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from xgboost import XGBClassifier
+    >>> from interpretkd import load_teacher
+    >>> path = Path(tempfile.mkdtemp()) / "teacher.json"
+    >>> XGBClassifier(n_estimators=5, max_depth=2).fit(X, y).save_model(path)
+    >>> teacher = load_teacher(path)
+    >>> type(teacher).__name__, teacher.predict(X.iloc[[0, 100]])
+    ('XGBClassifier', array([0, 2]))
     """
     task = _check_task(task)
     path = _require_file(path, "Teacher")

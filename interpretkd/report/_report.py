@@ -33,6 +33,23 @@ class DistillationReport:
     confusion : DataFrame or None
         :func:`~interpretkd.selection.decision_confusion` on ``X``
         (classification).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from interpretkd import DistilledClassifier, distillation_report
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=50, random_state=0)
+    >>> forest = forest.fit(X[:400], y[:400])
+    >>> model = DistilledClassifier(forest, DecisionTreeClassifier(max_depth=3))
+    >>> report = distillation_report(model.fit(X[:400], y[:400]), X[400:], y[400:])
+    >>> report.metrics["fidelity"] == model.fidelity(X[400:])
+    True
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> page = report.to_html(Path(tempfile.mkdtemp()) / "report.html", shap=False)
     """
 
     def __init__(

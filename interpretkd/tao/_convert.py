@@ -32,6 +32,16 @@ def to_hard_tree(soft_tree, *, max_features_per_split=None):
     -------
     tree : TAOTreeClassifier or TAOTreeRegressor
         Fitted, ``split="oblique"``, ``warm_start=True``, ``n_iter_ == 0``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from interpretkd import SoftDecisionTreeClassifier, to_hard_tree
+    >>> X, y = load_iris(return_X_y=True)
+    >>> soft = SoftDecisionTreeClassifier(max_depth=2, max_epochs=20, random_state=0)
+    >>> hard = to_hard_tree(soft.fit(X, y))
+    >>> type(hard).__name__, hard.split, hard.get_depth()
+    ('TAOTreeClassifier', 'oblique', 2)
     """
     missing = [
         a

@@ -38,6 +38,19 @@ def as_teacher(
     Returns
     -------
     teacher : Teacher
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from interpretkd import as_teacher
+    >>> X, y = load_iris(return_X_y=True)
+    >>> teacher = as_teacher(LogisticRegression(max_iter=1000).fit(X, y))
+    >>> teacher.predict(X[:2])
+    array([0, 0])
+    >>> teacher.soft_targets(X[:2], temperature=2.0).round(2)  # softened probabilities
+    array([[0.88, 0.12, 0.  ],
+           [0.85, 0.15, 0.  ]])
     """
     if isinstance(model, Teacher):
         return model if classes is None else model.with_classes(classes)

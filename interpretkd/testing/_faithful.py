@@ -171,7 +171,7 @@ def _rows(positions: np.ndarray, X, max_listed: int) -> str:
 def _classification_failure(t, s, leaves, X, min_fidelity, by_class, max_listed):
     n = len(t)
     wrong = t != s
-    fidelity = 1.0 - wrong.mean()
+    fidelity = float(np.mean(t == s))
     classes, counts = np.unique(t, return_counts=True)
     per_class = []  # (class, rows, rows that disagree, fidelity within the class)
     for c, k in zip(classes, counts):

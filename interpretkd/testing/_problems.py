@@ -13,6 +13,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
 )
 from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
 
 __all__ = ["TeacherProblem", "make_teacher_problem"]
 
@@ -45,6 +46,16 @@ class TeacherProblem:
         The teacher's ``classes_`` (None for regression).
     random_state : int
         The seed the problem was made with.
+
+    Examples
+    --------
+    >>> from interpretkd.testing import make_teacher_problem
+    >>> problem = make_teacher_problem("regression")
+    >>> problem
+    TeacherProblem(task='regression', feature_names=['x0', 'x1', 'x2', 'x3', 'x4',
+                   'x5'], categorical_features=[], random_state=0)
+    >>> problem.X_train.shape, problem.X_test.shape
+    ((450, 6), (150, 6))
     """
 
     task: str
@@ -83,7 +94,8 @@ def make_teacher_problem(
     :func:`~sklearn.datasets.make_regression`, some numeric columns can be turned
     into categorical ones (binned into ``"low" < "mid" < "high" < "top"``, so they
     still carry signal) and some values into NaN; the teacher is a
-    ``HistGradientBoosting`` model (50 iterations), which takes both as they are.
+    ``HistGradientBoosting`` model (50 iterations, fitted on one thread), which
+    takes both as they are.
     The same arguments always give the same problem.
 
     Parameters
@@ -211,7 +223,10 @@ def make_teacher_problem(
         else HistGradientBoostingRegressor
     )
     teacher = model(max_iter=50, max_leaf_nodes=15, random_state=random_state)
-    teacher.fit(X_train, y_train)
+    # One OpenMP thread: on a few hundred rows a thread pool only costs time, and
+    # many times over when test workers already share the cores.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        teacher.fit(X_train, y_train)
     return TeacherProblem(
         task=task,
         X_train=X_train,
