@@ -188,19 +188,11 @@ def _pictures(example: Example) -> list[str]:
 
 
 def _page(example: Example) -> str:
-    source = _code(example.path)
-    lines = [
-        f"# {example.title}",
-        "",
-        example.intro,
-        "",
-        f"`examples/{example.path.name}` (ran in {example.seconds:.1f} s when these "
-        "docs were built):",
-        "",
-        f"```{example.language}",
-        source,
-        "```",
-        "",
+    """What the script is for, what it drew, what it printed, then the script."""
+    lines = [f"# {example.title}", "", example.intro, ""]
+    for name in _pictures(example):
+        lines += [f"![{name}]({example.slug}/{name})", "", f"*{name}*", ""]
+    lines += [
         "## Output",
         "",
         "```text",
@@ -208,16 +200,22 @@ def _page(example: Example) -> str:
         "```",
         "",
     ]
-    pictures = _pictures(example)
-    if pictures:
-        lines += ["## Pictures", ""]
-        for name in pictures:
-            lines += [f"![{name}]({example.slug}/{name})", "", f"*{name}*", ""]
     linked = [n for n in example.files if n.lower().endswith(LINKED)]
     if linked:
-        lines += ["## Files it wrote", ""]
-        lines += [f"- [{name}]({example.slug}/{name})" for name in linked]
+        lines += ["Files it wrote: "]
+        lines[-1] += ", ".join(f"[{name}]({example.slug}/{name})" for name in linked)
         lines.append("")
+    lines += [
+        "## The script",
+        "",
+        f"`examples/{example.path.name}` (ran in {example.seconds:.1f} s when these "
+        "docs were built):",
+        "",
+        f"```{example.language}",
+        _code(example.path),
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
