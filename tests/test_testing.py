@@ -1,6 +1,7 @@
 """interpretkd.testing: assert_faithful, make_teacher_problem and the pytest plugin."""
 
 import dataclasses
+import importlib.util
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from interpretkd import DistilledClassifier, DistilledRegressor, fidelity_score
 from interpretkd.testing import assert_faithful, make_teacher_problem
 
 ROOT = Path(__file__).resolve().parents[1]
+HAS_SETUPTOOLS = importlib.util.find_spec("setuptools") is not None
 
 
 @pytest.fixture(scope="module")
@@ -262,8 +264,8 @@ def test_fixture_is_found_by_pytest_in_a_project_that_installs_interpretkd(tmp_p
             "install",
             "--quiet",
             "--no-deps",
-            "--no-build-isolation",
-            "--no-index",
+            # Build with the setuptools already here (offline) where there is one.
+            *(["--no-build-isolation", "--no-index"] if HAS_SETUPTOOLS else []),
             "--target",
             str(site),
             str(source),
