@@ -193,7 +193,9 @@ def _page(example: Example) -> str:
     """What the script is for, what it drew, what it printed, then the script."""
     lines = [f"# {example.title}", "", example.intro, ""]
     for name in _pictures(example):
-        lines += [f"![{name}]({example.slug}/{name})", "", f"*{name}*", ""]
+        # A link to the picture itself: a wide tree is shrunk to the page's width.
+        picture = f"{example.slug}/{name}"
+        lines += [f"[![{name}]({picture})]({picture})", "", f"*{name}*", ""]
     lines += [
         "## Output",
         "",
