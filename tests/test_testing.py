@@ -100,6 +100,19 @@ def test_distiller_with_its_own_teacher_matches_fidelity_score(problem):
         assert_faithful(model, None, problem.X_test, min_fidelity=fidelity + 0.01)
 
 
+def test_distiller_message_names_the_leaves_of_its_tree_student(problem):
+    model = DistilledClassifier(
+        problem.teacher, DecisionTreeClassifier(max_depth=2), random_state=0
+    ).fit(problem.X_train, problem.y_train)
+    X = problem.X_test  # numbers only: the tree student reads them as they are
+    wrong = model.predict(X) != model.teacher_predict(X)
+    assert wrong.any()
+    with pytest.raises(AssertionError) as info:
+        assert_faithful(model, None, X, min_fidelity=1.0)
+    named = {int(n) for n in re.findall(r"node (\d+): \d+ of", str(info.value))}
+    assert named and named <= set(model.student_.apply(X[wrong]).tolist())
+
+
 def test_string_labels_and_a_frame_index_are_shown_as_the_user_wrote_them():
     rng = np.random.RandomState(0)
     X = pd.DataFrame(rng.normal(size=(200, 3)), index=np.arange(1000, 1200))

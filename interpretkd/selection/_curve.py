@@ -354,6 +354,19 @@ class FidelityCurve:
     labeled : bool
         Whether true labels ``y`` were given (else the teacher's predictions
         stood in for them).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from interpretkd import fidelity_curve
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> forest = RandomForestClassifier(n_estimators=30, random_state=0).fit(X, y)
+    >>> curve = fidelity_curve(forest, X, y, students=["cart"], sizes=[2, 4], cv=3)
+    >>> curve.task, curve.n_folds, len(curve.scores)  # 2 sizes x 3 folds
+    ('classification', 3, 6)
+    >>> curve.recommended["student"], curve.recommended["size"] in (2, 4)
+    ('cart', True)
     """
 
     def __init__(self, scores, students, task, tolerance, n_folds, labeled=True):

@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.metrics import r2_score
 from sklearn.pipeline import Pipeline
 
+from interpretkd.selection import student_leaves
 from interpretkd.teachers import as_teacher
 
 __all__ = ["assert_faithful"]
@@ -30,9 +31,9 @@ def assert_faithful(
     regressors the R² of the student's predictions against the teacher's. When it is
     below ``min_fidelity`` the ``AssertionError`` says where the student disagrees:
     for classifiers, how many rows of each of the teacher's classes, the most common
-    confusions, and the student's leaves (from its own ``apply``) that hold the
-    disagreeing rows; for regressors, the R², the rows with the largest gaps and the
-    leaves that hold them.
+    confusions, and the student's leaves (from its own ``apply``; for a distiller,
+    its tree student's) that hold the disagreeing rows; for regressors, the R², the
+    rows with the largest gaps and the leaves that hold them.
 
     Parameters
     ----------
@@ -144,6 +145,8 @@ def assert_faithful(
 def _leaves(student, X) -> np.ndarray | None:
     """Leaf (node id) of each row from the student's own ``apply``, if it has one."""
     try:
+        if hasattr(student, "student_") and hasattr(student, "teacher_predict"):
+            return student_leaves(student, X)  # a distiller's tree student
         if callable(getattr(student, "apply", None)):
             return np.asarray(student.apply(X))
         if isinstance(student, Pipeline) and callable(
