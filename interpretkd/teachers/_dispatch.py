@@ -48,7 +48,11 @@ def as_teacher(
     >>> teacher = as_teacher(LogisticRegression(max_iter=1000).fit(X, y))
     >>> teacher.predict(X[:2])
     array([0, 0])
-    >>> teacher.soft_targets(X[:2], temperature=2.0).round(2)  # softened probabilities
+    >>> teacher.predict_proba(X[:2]).round(2)
+    array([[0.98, 0.02, 0.  ],
+           [0.97, 0.03, 0.  ]])
+    >>> from interpretkd.targets import soft_targets
+    >>> soft_targets(teacher, X[:2], temperature=2.0).round(2)  # softened
     array([[0.88, 0.12, 0.  ],
            [0.85, 0.15, 0.  ]])
     """
