@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from interpretkd._version import __version__
 
 # Each public name and the module that defines it. Names are imported on first use:
 # `import interpretkd.cli` (the console script) then starts without torch and
-# scikit-learn, and the script can answer Ctrl-C while they load.
+# scikit-learn, and the script can answer Ctrl-C while they load. A new public name
+# goes in __all__, here, and in the TYPE_CHECKING imports at the end (what
+# documentation tools and type checkers read).
 _PUBLIC = {
     "ActiveSampler": "interpretkd.augment",
     "Munge": "interpretkd.augment",
@@ -57,7 +60,35 @@ _SUBPACKAGES = {
     "teachers",
 }
 
-__all__ = ["__version__", *sorted(_PUBLIC)]
+__all__ = [
+    "__version__",
+    "ActiveSampler",
+    "DistillationReport",
+    "DistilledClassifier",
+    "DistilledRegressor",
+    "ImageEdgeFeatures",
+    "Munge",
+    "NoiseSampler",
+    "ShapComparison",
+    "SoftDecisionTreeClassifier",
+    "SoftDecisionTreeRegressor",
+    "TAOTreeClassifier",
+    "TAOTreeRegressor",
+    "as_teacher",
+    "compare_shap",
+    "distillation_report",
+    "export_graphviz",
+    "export_json",
+    "export_text",
+    "fidelity_score",
+    "load",
+    "load_teacher",
+    "prediction_path",
+    "save",
+    "student_complexity",
+    "to_dict",
+    "to_hard_tree",
+]
 
 
 def __getattr__(name: str):
@@ -73,3 +104,26 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_PUBLIC) | _SUBPACKAGES)
+
+
+if TYPE_CHECKING:  # what static tools (documentation, type checkers) read
+    from interpretkd.augment import ActiveSampler, Munge, NoiseSampler
+    from interpretkd.distill import DistilledClassifier, DistilledRegressor
+    from interpretkd.explain import ShapComparison, compare_shap
+    from interpretkd.export import (
+        export_graphviz,
+        export_json,
+        export_text,
+        prediction_path,
+        to_dict,
+    )
+    from interpretkd.features import ImageEdgeFeatures
+    from interpretkd.io import load, load_teacher, save
+    from interpretkd.metrics import fidelity_score, student_complexity
+    from interpretkd.report import DistillationReport, distillation_report
+    from interpretkd.soft_tree import (
+        SoftDecisionTreeClassifier,
+        SoftDecisionTreeRegressor,
+    )
+    from interpretkd.tao import TAOTreeClassifier, TAOTreeRegressor, to_hard_tree
+    from interpretkd.teachers import as_teacher

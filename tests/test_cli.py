@@ -784,3 +784,12 @@ def test_console_script_imports_only_click_before_its_error_handling():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_every_public_name_imports_from_the_package():
+    # Names load on first use (so that the console script starts light); each one
+    # in __all__ must still come with `from interpretkd import *`.
+    namespace: dict = {}
+    exec("from interpretkd import *", namespace)
+    assert set(interpretkd.__all__) <= set(namespace)
+    assert namespace["DistilledClassifier"].__name__ == "DistilledClassifier"
