@@ -66,6 +66,7 @@ __all__ = [
     "DistillationReport",
     "DistilledClassifier",
     "DistilledRegressor",
+    "FidelityCurve",
     "ImageEdgeFeatures",
     "Munge",
     "NoiseSampler",
@@ -80,7 +81,9 @@ __all__ = [
     "export_graphviz",
     "export_json",
     "export_text",
+    "fidelity_curve",
     "fidelity_score",
+    "leaf_fidelity",
     "load",
     "load_teacher",
     "prediction_path",
@@ -121,6 +124,7 @@ if TYPE_CHECKING:  # what static tools (documentation, type checkers) read
     from interpretkd.io import load, load_teacher, save
     from interpretkd.metrics import fidelity_score, student_complexity
     from interpretkd.report import DistillationReport, distillation_report
+    from interpretkd.selection import FidelityCurve, fidelity_curve, leaf_fidelity
     from interpretkd.soft_tree import (
         SoftDecisionTreeClassifier,
         SoftDecisionTreeRegressor,
