@@ -222,13 +222,20 @@ def test_regression_student_predicts_as_in_memory(workdir):
     assert np.corrcoef(predicted, teacher_pred)[0, 1] > 0.7
 
 
-def test_lightgbm_teacher_and_linear_student(workdir):
+def _lightgbm_teacher(path, n_estimators=10):
+    """A LightGBM classifier of the classification frame, saved as a text model."""
     lgb = pytest.importorskip("lightgbm")
+    frame = _classification_frame()
+    model = lgb.LGBMClassifier(n_estimators=n_estimators, verbose=-1)
+    model.fit(frame.drop(columns=["label"]), frame["label"])
+    model.booster_.save_model(path)
+    return model
+
+
+def test_lightgbm_teacher_and_linear_student(workdir):
     root = workdir[0]
     frame = _classification_frame()
-    model = lgb.LGBMClassifier(n_estimators=10, verbose=-1)
-    model.fit(frame.drop(columns=["label"]), frame["label"])
-    model.booster_.save_model(root / "lgb.txt")
+    model = _lightgbm_teacher(root / "lgb.txt")
     out = root / "lgb-linear.skops"
     result = invoke(
         *_distill_args(root, teacher="lgb.txt", out=out), "--student", "linear"
@@ -598,12 +605,8 @@ def test_renamed_xgboost_files_and_a_ranker_read_as_regression(workdir, tmp_path
 def test_cut_lightgbm_file_is_an_error_and_lightgbm_stays_quiet(
     workdir, tmp_path, capfd
 ):
-    lgb = pytest.importorskip("lightgbm")
     root = workdir[0]
-    frame = _classification_frame()
-    model = lgb.LGBMClassifier(n_estimators=5, verbose=-1)
-    model.fit(frame.drop(columns=["label"]), frame["label"])
-    model.booster_.save_model(tmp_path / "whole.txt")
+    _lightgbm_teacher(tmp_path / "whole.txt", n_estimators=5)
     text = (tmp_path / "whole.txt").read_bytes()
     (tmp_path / "half.txt").write_bytes(text[: len(text) // 2])
     result = invoke(*_distill_args(root, teacher=str(tmp_path / "half.txt")), "-q")
