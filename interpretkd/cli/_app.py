@@ -57,7 +57,9 @@ class _Program(click.Group):
             return super().main(*args, **kwargs)
         finally:
             if in_main_thread:
-                signal.signal(signal.SIGTERM, previous)
+                # None: the previous handler was not set from Python (the default).
+                restored = signal.SIG_DFL if previous is None else previous
+                signal.signal(signal.SIGTERM, restored)
 
     def invoke(self, ctx):
         # The commands import the library (torch, scikit-learn) when they run, so

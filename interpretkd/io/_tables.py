@@ -55,10 +55,14 @@ def _check_csv(path: Path, sep: str, frame) -> None:
     last = tail.splitlines()[-1].decode("utf-8", errors="replace")
     fields = next(csv.reader([last], delimiter=sep), [])
     if 0 < len(fields) < len(header) and frame.iloc[-1, len(fields) :].isna().all():
+        with open(path, "rb") as fh:
+            line = 1 + sum(
+                block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")
+            )
         raise ValueError(
             f"The last line of {path} has {len(fields)} of its {len(header)} fields "
-            f"and no line break: the file looks cut short (line {len(frame) + 1}). "
-            "Complete or delete that line."
+            f"and no line break: the file looks cut short (line {line}). Complete "
+            "or delete that line."
         )
 
 
@@ -97,7 +101,8 @@ def read_table(path: str | os.PathLike):
             ) from exc
         except (pd.errors.ParserError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path} could not be read as CSV: {exc}") from exc
-        _check_csv(path, sep, frame)
+        if frame.shape[0] > 0:
+            _check_csv(path, sep, frame)
     elif suffix in _PARQUET_SUFFIXES:
         try:
             frame = pd.read_parquet(path)
