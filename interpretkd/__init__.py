@@ -58,6 +58,7 @@ _SUBPACKAGES = {
     "tao",
     "targets",
     "teachers",
+    "testing",
 }
 
 __all__ = [
