@@ -432,9 +432,10 @@ def bench_speed(args, results_speed):
 
         # The soft tree's own training step (the code the estimator runs).
         tree = SoftDecisionTreeClassifier(max_depth=depth, random_state=0)
-        tree.learning_rate_ = 0.01  # what fit resolves; the same step as the linear
+        # The settings fit resolves, with the same step as the linear layer.
+        config = tree._train_config(learning_rate=0.01)
         trainer = _Trainer(
-            tree, None, n_features, 10, torch.float32, torch.device("cpu"), gen
+            config, None, n_features, 10, torch.float32, torch.device("cpu"), gen
         )
         ones = torch.ones(batch_size)
 

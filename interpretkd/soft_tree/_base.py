@@ -1,9 +1,9 @@
-"""What both soft trees share: parameter checks, fitting, routing and introspection."""
+"""What both soft trees share: parameters, fitting, routing and introspection."""
 
 from __future__ import annotations
 
 import math
-import numbers
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -11,24 +11,26 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
 
-from interpretkd._validation import check_positive_int
-from interpretkd.soft_tree._routing import _PREDICT_ELEMENTS, _log_path_numpy
-from interpretkd.soft_tree._torch_ops import (
-    _import_torch,
-    _resolve_device,
-    _torch_threads,
+from interpretkd.soft_tree._routing import (
+    _PREDICT_ELEMENTS,
+    _greedy_leaves,
+    _log_path_numpy,
 )
-from interpretkd.soft_tree._trainer import _Trainer
+from interpretkd.soft_tree._torch_ops import _resolve_device, _torch_threads
+from interpretkd.soft_tree._trainer import _TrainConfig, _Trainer
 
 # Below this many multiply-adds per batch (batch x features x nodes) torch trains on
 # a single thread.
 _SMALL_BATCH_WORK = 1 << 22
+# Deeper trees have more leaves than anyone reads or memory holds.
+_MAX_DEPTH = 16
 
 
 class _BaseSoftDecisionTree(BaseEstimator):
@@ -37,6 +39,33 @@ class _BaseSoftDecisionTree(BaseEstimator):
     _is_classifier = False
     # interpretkd.distill passes the teacher's outputs to fit() as they are.
     accepts_soft_targets = True
+
+    _parameter_constraints: dict = {
+        "max_depth": [Interval(Integral, 1, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "learn_beta": ["boolean"],
+        "loss": [StrOptions({"expected", "mixture"})],
+        "penalty": [Interval(Real, 0, None, closed="left")],
+        "penalty_average": [StrOptions({"batch", "running"})],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "learning_rate_schedule": [StrOptions({"auto", "constant", "cosine"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "scale_floor": [Interval(Real, 0, None, closed="left")],
+        "prediction": [StrOptions({"max_path", "greedy", "mixture"})],
+        # A string or a torch.device: _resolve_device checks it without importing
+        # torch at module import.
+        "device": "no_validation",
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
 
     def __init__(
         self,
@@ -81,77 +110,42 @@ class _BaseSoftDecisionTree(BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
 
-    # -- parameter checks -------------------------------------------------------------
-    def _check_params(self):
-        check_positive_int(self.max_depth, "max_depth")
-        if self.max_depth > 16:
+    def _check_depth(self):
+        """What the constraint on max_depth cannot say: why 16 is the limit."""
+        if self.max_depth > _MAX_DEPTH:
             raise ValueError(
-                f"max_depth={self.max_depth} would build 2**{self.max_depth} leaves; a "
-                "soft tree deeper than 16 is neither readable nor trainable in memory. "
-                "Use max_depth <= 16 (6 to 10 is typical)."
+                f"max_depth={self.max_depth} would build 2**{self.max_depth} leaves; "
+                f"a soft tree deeper than {_MAX_DEPTH} is neither readable nor "
+                f"trainable in memory. Use max_depth <= {_MAX_DEPTH} (6 to 10 is "
+                "typical)."
             )
-        names = ("beta",) if self.learning_rate == "auto" else ("beta", "learning_rate")
-        for name in names:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a positive number, got {value!r}.")
-            if not (np.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-        for name in ("penalty", "tol", "scale_floor"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"{name} must be a number >= 0, got {value!r}.")
-            if not (np.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
-        if self.loss not in ("expected", "mixture"):
-            raise ValueError(
-                "loss must be 'expected' (the path-weighted loss of every leaf, the "
-                "default) or 'mixture' (the loss of the path-weighted mixture of the "
-                f"leaves); got {self.loss!r}."
-            )
-        if self.penalty_average not in ("batch", "running"):
-            raise ValueError(
-                "penalty_average must be 'batch' (each batch's alpha) or 'running' "
-                f"(the paper's running average), got {self.penalty_average!r}."
-            )
-        check_positive_int(self.batch_size, "batch_size")
-        check_positive_int(self.max_epochs, "max_epochs")
-        if self.n_iter_no_change is not None:
-            check_positive_int(self.n_iter_no_change, "n_iter_no_change")
-        vf = self.validation_fraction
-        if vf is not None:
-            if isinstance(vf, bool) or not isinstance(vf, numbers.Real):
-                raise TypeError(
-                    "validation_fraction must be None or a number in (0, 1), "
-                    f"got {vf!r}."
-                )
-            if not 0 < vf < 1:
-                raise ValueError(
-                    "validation_fraction must be in (0, 1) (e.g. 0.1 holds out 10% of "
-                    f"the data for early stopping) or None; got {vf!r}."
-                )
-        if self.learning_rate_schedule not in ("auto", "constant", "cosine"):
-            raise ValueError(
-                "learning_rate_schedule must be 'cosine' (decay from learning_rate to "
-                "0 over max_epochs), 'constant' or 'auto' (cosine for the classifier, "
-                "constant for the regressor); got "
-                f"{self.learning_rate_schedule!r}."
-            )
-        if self.prediction not in ("max_path", "mixture"):
-            raise ValueError(
-                "prediction must be 'max_path' (the leaf of greatest path probability) "
-                f"or 'mixture' (all leaves weighted by path probability); got "
-                f"{self.prediction!r}."
-            )
-        if not isinstance(self.learn_beta, (bool, np.bool_)):
-            raise TypeError(
-                f"learn_beta must be True or False, got {self.learn_beta!r}."
-            )
+
+    def _train_config(self, learning_rate: float) -> _TrainConfig:
+        schedule = self.learning_rate_schedule
+        if schedule == "auto":
+            schedule = "cosine" if self._is_classifier else "constant"
+        return _TrainConfig(
+            max_depth=int(self.max_depth),
+            is_classifier=self._is_classifier,
+            loss=self.loss,
+            penalty=float(self.penalty),
+            penalty_average=self.penalty_average,
+            beta=float(self.beta),
+            learn_beta=bool(self.learn_beta),
+            learning_rate=learning_rate,
+            cosine=schedule == "cosine",
+            batch_size=int(self.batch_size),
+            n_iter_no_change=self.n_iter_no_change,
+            tol=float(self.tol),
+            prediction=self.prediction,
+            progress_label=type(self).__name__ if self.verbose else None,
+        )
 
     # -- fitting ----------------------------------------------------------------------
     def _fit(self, X, T, sample_weight, *, n_epochs, incremental, partial=False):
         """Train on validated X (float array) and targets T (n_samples, n_outputs)."""
-        torch = _import_torch()
+        import torch
+
         device = _resolve_device(self.device)
         rng = check_random_state(self.random_state)
         resume = incremental and hasattr(self, "_state")
@@ -216,7 +210,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
             else float(self.learning_rate)
         )
         trainer = _Trainer(
-            self,
+            self._train_config(self.learning_rate_),
             self._state if resume else None,
             X.shape[1],
             T.shape[1],
@@ -290,20 +284,25 @@ class _BaseSoftDecisionTree(BaseEstimator):
     def _log_path(self, X):
         beta = np.asarray(self.beta_, dtype=np.float64)
         return _log_path_numpy(
-            X.astype(np.float64, copy=False),
+            X,
             self.inner_weights_,
             self.inner_bias_,
             beta,
             self.max_depth,
         )
 
-    def _iter_leaf_log_paths(self, X):
+    def _chunks(self, X):
+        """Validated X in chunks of rows that bound the memory of the node arrays."""
         X = self._validate_predict(X)
         n_nodes = 2 ** (self.max_depth + 1) - 1
         chunk = max(1, _PREDICT_ELEMENTS // n_nodes)
-        first_leaf = 2**self.max_depth - 1
         for start in range(0, X.shape[0], chunk):
-            yield self._log_path(X[start : start + chunk])[:, first_leaf:]
+            yield X[start : start + chunk].astype(np.float64, copy=False)
+
+    def _iter_leaf_log_paths(self, X):
+        first_leaf = 2**self.max_depth - 1
+        for part in self._chunks(X):
+            yield self._log_path(part)[:, first_leaf:]
 
     def _validate_predict(self, X):
         check_is_fitted(self)
@@ -326,10 +325,16 @@ class _BaseSoftDecisionTree(BaseEstimator):
         return np.concatenate(parts) if parts else np.zeros((0, self.n_leaves_))
 
     def apply(self, X) -> np.ndarray:
-        """Node id of the leaf of greatest path probability.
+        """Node id of the leaf each sample reaches under the tree's ``prediction``.
 
-        As in scikit-learn's trees and :class:`~interpretkd.tao.TAOTreeClassifier`,
-        the ids index the columns of :meth:`decision_path`.
+        With ``prediction="greedy"``, the leaf reached by taking the likelier branch
+        at every node (right when ``inner_weights_[i] @ x + inner_bias_[i] > 0``);
+        otherwise the leaf of greatest path probability (for ``"mixture"`` the most
+        probable leaf, although the prediction averages all of them). This is the
+        one definition of the tree's routing: :meth:`decision_path`, ``predict`` and
+        :mod:`interpretkd.export` all follow it. As in scikit-learn's trees and
+        :class:`~interpretkd.tao.TAOTreeClassifier`, the ids index the columns of
+        :meth:`decision_path`.
 
         Parameters
         ----------
@@ -343,12 +348,20 @@ class _BaseSoftDecisionTree(BaseEstimator):
             ``l`` of :meth:`path_probability`, the row ``l`` of the leaf tables) is
             node ``2**max_depth - 1 + l``.
         """
-        parts = [lp.argmax(axis=1) for lp in self._iter_leaf_log_paths(X)]
-        leaves = np.concatenate(parts) if parts else np.zeros(0, np.int64)
-        return leaves.astype(np.int64) + (2**self.max_depth - 1)
+        d = self.max_depth
+        if self.prediction == "greedy":
+            parts = [
+                _greedy_leaves(part, self.inner_weights_, self.inner_bias_, d)
+                for part in self._chunks(X)
+            ]
+        else:
+            parts = [
+                lp.argmax(axis=1) + (2**d - 1) for lp in self._iter_leaf_log_paths(X)
+            ]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, int)
 
     def decision_path(self, X) -> sp.csr_matrix:
-        """Nodes on the way to the leaf of greatest path probability.
+        """Nodes on the way to the leaf :meth:`apply` reports.
 
         Parameters
         ----------
@@ -358,7 +371,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         -------
         indicator : scipy.sparse.csr_matrix of shape (n_samples, n_nodes)
             ``indicator[i, j]`` is 1 when node ``j`` (heap order, leaves included) lies
-            on the maximum-probability path of sample ``i``, as in scikit-learn's
+            on the path of sample ``i``, as in scikit-learn's
             ``DecisionTreeClassifier.decision_path``.
         """
         leaves = self.apply(X)
@@ -383,18 +396,14 @@ class _BaseSoftDecisionTree(BaseEstimator):
         return int(self.n_leaves_)
 
     def _leaf_outputs(self, X, table_name):
-        """Per-sample output: table[max-path leaf] or path-weighted mixture of table."""
+        """Per-sample output: the table's row of the leaf :meth:`apply` reports, or
+        with ``prediction="mixture"`` the path-weighted mixture of its rows."""
         check_is_fitted(self)
         table = getattr(self, table_name)
-        parts = []
-        for lp in self._iter_leaf_log_paths(X):
-            if self.prediction == "max_path":
-                parts.append(table[lp.argmax(axis=1)])
-            else:
-                parts.append(np.exp(lp) @ table)
-        if not parts:
-            return np.zeros((0,) + table.shape[1:])
-        return np.concatenate(parts)
+        if self.prediction != "mixture":
+            return table[self.apply(X) - (2**self.max_depth - 1)]
+        parts = [np.exp(lp) @ table for lp in self._iter_leaf_log_paths(X)]
+        return np.concatenate(parts) if parts else np.zeros((0,) + table.shape[1:])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

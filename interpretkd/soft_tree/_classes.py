@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
@@ -46,10 +46,8 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         ``"mixture"``: the cross-entropy of the
         mixture, ``CE(target(x), sum_l P_l(x) Q_l)`` — the paper's printed equation
         with its ``log``, a hierarchical mixture of experts' likelihood. It often
-        trains better trees, max path included: Letter, depth 8, 91.3% against
-        89.4%; Fashion-MNIST, depth 8, distilled with ``penalty=0.03``, 87.6%
-        against 87.0%; the digits at depth 5, no change (``docs/soft_tree.md``).
-        Worth trying against the default on held-out data.
+        trains better trees, max path included (measured in ``docs/soft_tree.md``);
+        worth trying against the default on held-out data.
     penalty : float, default=0.1
         Strength ``lambda`` of the balance penalty
         ``-lambda * sum_i 2**-depth(i) * (log(alpha_i) + log(1 - alpha_i)) / 2``,
@@ -60,9 +58,8 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         average over a window of ``2**depth(i)`` batches (running sums of the
         path mass sent right and reaching the node, this batch's terms carrying
         the gradient). ``"batch"`` uses each batch's share alone; it trained
-        markedly better trees here (Fashion-MNIST depth 8: 84.3% against 79.5%,
-        see ``docs/soft_tree.md``), because through the running ratio a deep
-        node's penalty gradient is divided by its window.
+        markedly better trees (``docs/soft_tree.md``), because through the running
+        ratio a deep node's penalty gradient is divided by its window.
     learning_rate : float or "auto", default="auto"
         Adam step size (the initial one under the cosine schedule). ``"auto"`` is
         ``0.1 / sqrt(n_features)``: Adam moves each weight by about the step, so a
@@ -73,7 +70,7 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         ``"cosine"``: the step size decays from ``learning_rate`` to 0 along a
         half cosine over the ``max_epochs`` of each ``fit`` call (``partial_fit``
         uses ``learning_rate``). ``"constant"``: no decay. ``"auto"``: cosine for
-        this classifier (+0.4 points on Fashion-MNIST), constant for the regressor.
+        this classifier, constant for the regressor (``docs/soft_tree.md``).
     batch_size : int, default=128
         Minibatch size (capped at the number of samples).
     max_epochs : int, default=100
@@ -92,14 +89,20 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         per feature. The default divides by the standard deviation. When all features
         share one unit (pixels), a floor of about a tenth of a typical feature's
         spread stops rare, nearly constant features (border pixels) from being
-        amplified hundreds of times: Fashion-MNIST pixels in [0, 1], depth 8,
-        distilled, ``0.05`` gave 87.4% max-path against 87.0% with none
-        (``docs/soft_tree.md``). In the units of ``X``, so leave it at 0 for features
-        of mixed units.
-    prediction : {"max_path", "mixture"}, default="max_path"
-        ``"max_path"``: the distribution of the leaf of greatest path probability (the
-        interpretable prediction: one path, one leaf). ``"mixture"``: the average of
-        all leaf distributions weighted by path probability.
+        amplified hundreds of times (``0.05`` for pixels in [0, 1]; measured in
+        ``docs/soft_tree.md``). In the units of ``X``, so leave it at 0 for
+        features of mixed units.
+    prediction : {"max_path", "greedy", "mixture"}, default="max_path"
+        How a sample is routed and predicted; :meth:`apply`, :meth:`decision_path`
+        and the exports follow the same rule.
+        ``"max_path"``: the distribution of the leaf of greatest path probability
+        (one path, one leaf). ``"greedy"``: the leaf reached by taking the likelier
+        branch at every node (right when ``x @ inner_weights_[i] + inner_bias_[i]
+        > 0``), so the tree *is* the hard oblique tree its text rules spell out;
+        it agrees with max path on most samples (``docs/soft_tree.md``).
+        ``"mixture"``: the average of all leaf distributions weighted by path
+        probability (no single rule decides). The mode can be changed after
+        fitting with ``set_params``.
     device : str or torch.device, default="cpu"
         Where to train: ``"cpu"``, ``"cuda"``, ``"cuda:1"`` or ``"auto"`` (a GPU when
         there is one). The fitted state is NumPy in any case.
@@ -143,6 +146,8 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
     validation_scores_ : list of float or None
         Agreement of the chosen ``prediction`` with the held-out targets' argmax per
         epoch, when ``validation_fraction`` is set.
+    best_validation_score_ : float
+        The best of ``validation_scores_``, when ``validation_fraction`` is set.
     n_iter_ : int
         Number of epochs run.
     n_leaves_ : int
@@ -169,6 +174,7 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
 
     _is_classifier = True
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the tree on labels or soft targets.
 
@@ -184,13 +190,14 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         -------
         self : SoftDecisionTreeClassifier
         """
-        self._check_params()
+        self._check_depth()
         incremental = bool(self.warm_start) and hasattr(self, "_state")
         X, T = self._prepare(X, y, classes=None, first=not incremental)
         return self._fit(
             X, T, sample_weight, n_epochs=self.max_epochs, incremental=incremental
         )
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for one epoch on a chunk of data, keeping the current tree.
 
@@ -207,7 +214,7 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         -------
         self : SoftDecisionTreeClassifier
         """
-        self._check_params()
+        self._check_depth()
         first = not hasattr(self, "_state")
         X, T = self._prepare(X, y, classes=classes, first=first)
         return self._fit(
@@ -296,8 +303,9 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
-            With ``prediction="max_path"``, the distribution of the most probable leaf;
-            with ``"mixture"``, the path-weighted average of all leaf distributions.
+            The distribution of the leaf :meth:`apply` reports (``"max_path"``,
+            ``"greedy"``) or the path-weighted average of all leaf distributions
+            (``"mixture"``).
         """
         return self._leaf_outputs(X, "leaf_distributions_")
 
@@ -374,12 +382,13 @@ class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
         per feature. The default divides by the standard deviation. When all features
         share one unit (pixels), a floor of about a tenth of a typical feature's
         spread stops rare, nearly constant features (border pixels) from being
-        amplified hundreds of times: Fashion-MNIST pixels in [0, 1], depth 8,
-        distilled, ``0.05`` gave 87.4% max-path against 87.0% with none
-        (``docs/soft_tree.md``). In the units of ``X``, so leave it at 0 for features
-        of mixed units.
-    prediction : {"max_path", "mixture"}, default="max_path"
-        Value of the leaf of greatest path probability, or the path-weighted average.
+        amplified hundreds of times (``0.05`` for pixels in [0, 1]; measured in
+        ``docs/soft_tree.md``). In the units of ``X``, so leave it at 0 for
+        features of mixed units.
+    prediction : {"max_path", "greedy", "mixture"}, default="max_path"
+        Value of the leaf of greatest path probability, of the leaf reached by the
+        likelier branch at every node, or the path-weighted average (see
+        :class:`SoftDecisionTreeClassifier`).
     device : str or torch.device, default="cpu"
         Where to train.
     random_state : int, RandomState instance or None, default=None
@@ -410,6 +419,7 @@ feature_names_in_
     (2,)
     """
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the tree.
 
@@ -424,13 +434,14 @@ feature_names_in_
         -------
         self : SoftDecisionTreeRegressor
         """
-        self._check_params()
+        self._check_depth()
         incremental = bool(self.warm_start) and hasattr(self, "_state")
         X, T = self._prepare(X, y, first=not incremental)
         return self._fit(
             X, T, sample_weight, n_epochs=self.max_epochs, incremental=incremental
         )
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for one epoch on a chunk of data, keeping the current tree.
 
@@ -444,7 +455,7 @@ feature_names_in_
         -------
         self : SoftDecisionTreeRegressor
         """
-        self._check_params()
+        self._check_depth()
         first = not hasattr(self, "_state")
         X, T = self._prepare(X, y, first=first)
         return self._fit(

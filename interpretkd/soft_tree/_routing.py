@@ -1,7 +1,9 @@
-"""Routing of a fitted soft tree in NumPy: the log path probability of every node.
+"""Routing of a fitted soft tree in NumPy: path probabilities and greedy descent.
 
 Nodes are numbered in heap order (root 0, children of ``i`` are ``2i + 1`` and
-``2i + 2``); an inner node's probability is that of going **right**.
+``2i + 2``); an inner node's probability is that of going **right**. These two
+functions are the only definition of where a fitted soft tree sends a row; ``apply``,
+``decision_path`` and ``predict`` call them, and export asks those methods.
 """
 
 from __future__ import annotations
@@ -10,11 +12,6 @@ import numpy as np
 
 # Rows of X evaluated at once at prediction time: bounds memory at depth 10-12.
 _PREDICT_ELEMENTS = 1 << 22
-
-
-# --------------------------------------------------------------------------------------
-# Tree geometry
-# --------------------------------------------------------------------------------------
 
 
 def _node_depths(max_depth: int) -> np.ndarray:
@@ -38,3 +35,19 @@ def _log_path_numpy(X, weights, bias, beta, max_depth: int) -> np.ndarray:
         current = (current[:, :, None] + steps[:, start:stop]).reshape(n, -1)
         levels.append(current)
     return np.concatenate(levels, axis=1)
+
+
+def _greedy_leaves(X, weights, bias, max_depth: int) -> np.ndarray:
+    """Heap id of the leaf reached by taking the likelier branch at every node.
+
+    A row goes right at node ``i`` when ``X @ weights[i] + bias[i] > 0`` (the
+    inverse temperature is positive, so it does not change the sign): exactly the
+    hard oblique tree that the text rules of a tree with ``prediction="greedy"``
+    spell out.
+    """
+    rows = np.arange(X.shape[0])
+    scores = X @ weights.T + bias
+    node = np.zeros(X.shape[0], dtype=np.int64)
+    for _ in range(max_depth):
+        node = 2 * node + 1 + (scores[rows, node] > 0)
+    return node

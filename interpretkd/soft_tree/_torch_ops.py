@@ -10,24 +10,11 @@ import contextlib
 
 import numpy as np
 
-# --------------------------------------------------------------------------------------
-# The torch model (built only while training)
-# --------------------------------------------------------------------------------------
-
-
-def _import_torch():
-    try:
-        import torch
-    except ImportError as exc:  # pragma: no cover - torch is a hard dependency
-        raise ImportError(
-            "Soft decision trees are trained with PyTorch; install it with "
-            "`pip install torch`."
-        ) from exc
-    return torch
-
 
 def _resolve_device(device):
-    torch = _import_torch()
+    """The torch device ``device`` names ("auto": a GPU when torch sees one)."""
+    import torch  # here, so that importing interpretkd does not load torch
+
     if isinstance(device, torch.device):
         resolved = device
     elif isinstance(device, str):

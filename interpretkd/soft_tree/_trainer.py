@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
 from interpretkd.soft_tree._routing import _node_depths
 from interpretkd.soft_tree._torch_ops import (
     _bit_reversed_order,
-    _import_torch,
     _leaf_log_path_torch,
     _node_logit_grad_torch,
     _path_matrix,
@@ -17,6 +17,26 @@ from interpretkd.soft_tree._torch_ops import (
 
 # Clamp of the balance penalty's alpha: keeps log(alpha) and log(1 - alpha) finite.
 _ALPHA_EPS = 1e-6
+
+
+@dataclass(frozen=True)
+class _TrainConfig:
+    """The settings one training run needs, resolved from the estimator's parameters."""
+
+    max_depth: int
+    is_classifier: bool
+    loss: str  # "expected" or "mixture"
+    penalty: float
+    penalty_average: str  # "batch" or "running"
+    beta: float  # initial inverse temperature
+    learn_beta: bool
+    learning_rate: float
+    cosine: bool  # decay the step size along a half cosine over each call's epochs
+    batch_size: int
+    n_iter_no_change: int | None
+    tol: float
+    prediction: str  # scored on the validation rows: "max_path", "greedy", "mixture"
+    progress_label: str | None  # a tqdm bar over the epochs when set
 
 
 class _Trainer:
@@ -40,11 +60,12 @@ class _Trainer:
     path_matrix_max_depth = 6
     mass_matrix_max_depth = 8
 
-    def __init__(self, estimator, state, n_features, n_outputs, dtype, device, gen):
-        torch = _import_torch()
+    def __init__(self, config, state, n_features, n_outputs, dtype, device, gen):
+        import torch
+
         self.torch = torch
-        self.est = estimator
-        self.max_depth = estimator.max_depth
+        self.cfg = config
+        self.max_depth = config.max_depth
         self.device = device
         self.dtype = dtype
         n_inner = 2**self.max_depth - 1
@@ -57,8 +78,8 @@ class _Trainer:
             b = torch.zeros(n_inner, dtype=dtype)
             leaf = torch.randn((n_leaves, n_outputs), generator=gen, dtype=dtype) * 0.01
             log_beta = torch.full(
-                (n_inner,) if estimator.learn_beta else (),
-                math.log(estimator.beta),
+                (n_inner,) if config.learn_beta else (),
+                math.log(config.beta),
                 dtype=dtype,
             )
             num = torch.zeros(n_inner, dtype=dtype)
@@ -84,12 +105,8 @@ class _Trainer:
         leaf = leaf[self.leaf_order]
         if log_beta.ndim:
             log_beta = log_beta[self.inner_order]
-        learned = bool(estimator.learn_beta)
+        learned = config.learn_beta
         params = [w, b, leaf] + ([log_beta] if learned else [])
-        # Permutation of each parameter's first axis (internal order <-> heap order).
-        self.param_orders = [self.inner_order, self.inner_order, self.leaf_order]
-        if learned:
-            self.param_orders.append(self.inner_order)
         self.param_shapes = [tuple(p.shape) for p in params]
         self.flat = torch.cat([p.reshape(-1) for p in params]).to(device)
         self.flat.grad = torch.zeros_like(self.flat)
@@ -105,13 +122,19 @@ class _Trainer:
         self.alpha_num = num.to(device)
         self.alpha_den = den.to(device)
         self.params = [self.flat]
-        self.optimizer = torch.optim.Adam(self.params, lr=estimator.learning_rate_)
-        if state is not None and state.get("optimizer") is not None:
-            self._load_optimizer(state["optimizer"])
+        self.optimizer = torch.optim.Adam(self.params, lr=config.learning_rate)
+        saved = None if state is None else state.get("optimizer")
+        # The moments are those of the flat parameter; a warm start after
+        # set_params(learn_beta=...) changes its size, and Adam then starts afresh.
+        if saved and saved["exp_avg"].shape == tuple(self.flat.shape):
+            adam = self.optimizer.state_dict()
+            # load_state_dict moves each moment to the parameter's device and dtype.
+            adam["state"] = {0: {k: torch.as_tensor(v) for k, v in saved.items()}}
+            self.optimizer.load_state_dict(adam)
         depths = _node_depths(self.max_depth)[:n_inner]
         # -penalty * 2**-depth / 2: the weight of log(alpha) + log(1 - alpha).
         self.penalty_weight = torch.as_tensor(
-            -0.5 * estimator.penalty * 2.0 ** (-depths), dtype=dtype, device=device
+            -0.5 * config.penalty * 2.0 ** (-depths), dtype=dtype, device=device
         )
         # Running-average window of alpha grows as 2**depth batches (the paper's
         # "time window exponentially proportional to the depth of the node").
@@ -137,45 +160,6 @@ class _Trainer:
             for part, shape in zip(flat.split(sizes), self.param_shapes, strict=True)
         ]
 
-    # -- optimizer state as numpy -----------------------------------------------------
-    def _load_optimizer(self, saved):
-        """Load the saved per-parameter Adam state (heap order) into the flat one."""
-        torch = self.torch
-        if len(saved["state"]) != len(self.param_shapes):
-            return
-        flat_state = {}
-        for k, v in saved["state"][0].items():
-            if k == "step":  # one count for all: every step updates every parameter
-                flat_state[k] = torch.as_tensor(v, dtype=torch.float32)
-                continue
-            parts = []
-            for st, order in zip(saved["state"], self.param_orders, strict=True):
-                t = torch.as_tensor(st[k], dtype=self.dtype)
-                parts.append((t[order] if t.ndim else t).reshape(-1))
-            flat_state[k] = torch.cat(parts)
-        sd = self.optimizer.state_dict()
-        sd["state"] = {0: flat_state}
-        self.optimizer.load_state_dict(sd)
-
-    def _dump_optimizer(self):
-        """The Adam state as one dict of NumPy arrays per parameter, in heap order.
-
-        The format of the former one-tensor-per-parameter optimizer, so that states
-        saved by either version load in either.
-        """
-        sd = self.optimizer.state_dict()
-        if not sd["state"]:
-            return {"state": []}
-        out = [{} for _ in self.param_shapes]
-        for k, v in sd["state"][0].items():
-            v = v.detach().cpu()
-            parts = [v] * len(out) if k == "step" else self._split(v)
-            for st, t, order in zip(out, parts, self.param_orders, strict=True):
-                if k != "step" and t.ndim:
-                    t = t[order]  # internal order -> heap order
-                st[k] = t.numpy().copy()
-        return {"state": out}
-
     def state(self):
         def np_(t, order=None):
             t = t.detach().cpu()
@@ -191,7 +175,11 @@ class _Trainer:
             "log_beta": np_(self.log_beta, inner),
             "alpha_num": np_(self.alpha_num, inner),
             "alpha_den": np_(self.alpha_den, inner),
-            "optimizer": self._dump_optimizer(),
+            # Adam's moments of the flat parameter (internal order), as they are.
+            "optimizer": {
+                k: v.detach().cpu().numpy().copy()
+                for k, v in self.optimizer.state_dict()["state"].get(0, {}).items()
+            },
         }
 
     # -- model ------------------------------------------------------------------------
@@ -218,11 +206,11 @@ class _Trainer:
         columns, ``w`` in ``A`` and an unset one in ``B``, are for the gradient of the
         penalty w.r.t. ``m``. Writes the gradient w.r.t. the leaf parameters.
         """
-        if self.est.loss == "mixture":
+        if self.cfg.loss == "mixture":
             return self._mixture_leaf_loss(P, T, w, inv_wsum)
         torch = self.torch
         L = P.shape[1]
-        if self.est._is_classifier:
+        if self.cfg.is_classifier:
             # sum_x w_x sum_c T_xc (P log q)_xc = sum_lc (P^T (w T))_lc log q_lc: the
             # product over samples first needs one matrix product, and an extra
             # column w gives the leaf masses P^T w with it.
@@ -268,7 +256,7 @@ class _Trainer:
         torch = self.torch
         L = P.shape[1]
         wc = w.unsqueeze(1)
-        if self.est._is_classifier:
+        if self.cfg.is_classifier:
             q = torch.softmax(self.leaf, dim=1)
             C = q.shape[1]
             # A leaf distribution is strictly positive, so the mixture is too, up to
@@ -354,7 +342,7 @@ class _Trainer:
         # using the running value with this batch's gradient was also worse: on
         # Fashion-MNIST depth 8 (20k images, 15 epochs) 84.3% max-path with this batch's
         # alpha against 79.5% and 82.0% with the two running-average forms.
-        if self.est.penalty_average == "running":
+        if self.cfg.penalty_average == "running":
             # The paper's form: running sums over a window of 2**depth batches,
             # this batch's terms carrying the gradient (d/d right = d/d right').
             right = self.decay * self.alpha_num + right
@@ -392,7 +380,7 @@ class _Trainer:
         P = log_leaf.exp_()
         inv_wsum = 1.0 / (float(w.sum()) if wsum is None else wsum)
         loss, leaf_mass, A, B = self.leaf_loss(P, T, w, inv_wsum)
-        if self.est.penalty > 0:
+        if self.cfg.penalty > 0:
             penalty, g_right, g_parent = self.balance_penalty(
                 *self.inner_masses(leaf_mass)
             )
@@ -417,51 +405,61 @@ class _Trainer:
         return float(loss)
 
     def score(self, X, T, w):
-        """Validation score: agreement with argmax targets, or minus the MSE."""
+        """Validation score of the chosen prediction: agreement with the targets'
+        argmax (classifier) or minus the mean squared error (regressor)."""
         torch = self.torch
+        classifier = self.cfg.is_classifier
         with torch.no_grad():
-            log_leaf = self.leaf_log_path(X)
-            if self.est.prediction == "max_path":
-                out = self.leaf[log_leaf.argmax(dim=1)]
+            if self.cfg.prediction == "greedy":
+                out = self.leaf[self._greedy_leaves(X)]
             else:
-                out = log_leaf.exp() @ (
-                    torch.softmax(self.leaf, 1)
-                    if self.est._is_classifier
-                    else self.leaf
-                )
-            if self.est._is_classifier:
+                log_leaf = self.leaf_log_path(X)
+                if self.cfg.prediction == "max_path":
+                    out = self.leaf[log_leaf.argmax(dim=1)]
+                else:
+                    leaves = torch.softmax(self.leaf, 1) if classifier else self.leaf
+                    out = log_leaf.exp() @ leaves
+            if classifier:
                 hit = (out.argmax(1) == T.argmax(1)).to(w.dtype)
                 return float((w * hit).sum() / w.sum())
             return -float((w * (out - T).square().sum(1)).sum() / w.sum())
+
+    def _greedy_leaves(self, X):
+        """Internal-order index of the leaf each row reaches by the likelier branch."""
+        torch = self.torch
+        # Node scores in heap order (the bit-reversed order is its own inverse).
+        heap = self.inner_order.to(X.device)
+        scores = torch.addmm(self.bias, X, self.weight.t())[:, heap]
+        node = torch.zeros(X.shape[0], dtype=torch.long, device=X.device)
+        for _ in range(self.max_depth):
+            right = scores.gather(1, node.unsqueeze(1)).squeeze(1) > 0
+            node = 2 * node + 1 + right.long()
+        heap_leaf = node - (2**self.max_depth - 1)
+        return self.leaf_order.to(X.device)[heap_leaf]
 
     def run_epochs(
         self, X, T, w, n_epochs, X_val=None, T_val=None, w_val=None, gen=None
     ):
         """Train for up to ``n_epochs`` epochs; returns (losses, val_scores)."""
         torch = self.torch
-        est = self.est
+        cfg = self.cfg
         n = X.shape[0]
-        batch_size = min(est.batch_size, n)
+        batch_size = min(cfg.batch_size, n)
         losses, scores = [], []
         best_score, best_state, since_best = -np.inf, None, 0
         progress = None
         epochs = range(n_epochs)
-        if est.verbose and n_epochs > 1:
+        if cfg.progress_label is not None and n_epochs > 1:
             from interpretkd._progress import progress_bar
 
-            progress = progress_bar(epochs, desc=type(est).__name__, unit="epoch")
+            progress = progress_bar(epochs, desc=cfg.progress_label, unit="epoch")
             epochs = progress
-        schedule = est.learning_rate_schedule
-        if schedule == "auto":
-            schedule = "cosine" if est._is_classifier else "constant"
-        cosine = schedule == "cosine" and n_epochs > 1
+        cosine = cfg.cosine and n_epochs > 1
         for epoch in epochs:
             if cosine:
                 # Cosine decay from learning_rate towards 0 over this call's epochs.
                 lr = (
-                    est.learning_rate_
-                    * 0.5
-                    * (1 + math.cos(math.pi * epoch / n_epochs))
+                    cfg.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / n_epochs))
                 )
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
@@ -486,15 +484,15 @@ class _Trainer:
                 if X_val is not None:
                     post["val"] = f"{current:.4f}"
                 progress.set_postfix(post)
-            if est.n_iter_no_change is None:
+            if cfg.n_iter_no_change is None:
                 continue
-            if current > best_score + est.tol:
+            if current > best_score + cfg.tol:
                 best_score, since_best = current, 0
                 if X_val is not None:
                     best_state = [p.detach().clone() for p in self.params]
             else:
                 since_best += 1
-                if since_best >= est.n_iter_no_change:
+                if since_best >= cfg.n_iter_no_change:
                     break
         if progress is not None:
             progress.close()
