@@ -86,8 +86,15 @@ def test_public_arrays_follow_heap_convention(multiclass, split):
     assert (path.sum(axis=1) == 4).all()
     assert (path[:, 0] == 1).all()
     assert path[np.arange(X.shape[0]), leaves].all()
-    if split == "axis":
-        assert (np.count_nonzero(tree.inner_weights_, axis=1) <= 1).all()
+
+
+def test_axis_splits_test_one_feature(multiclass):
+    X, y = multiclass
+    tree = TAOTreeClassifier(max_depth=3, max_iter=2, random_state=0).fit(X, y)
+    weights = tree.inner_weights_[np.any(tree.inner_weights_, axis=1)]
+    assert len(weights) > 0
+    assert np.all(np.count_nonzero(weights, axis=1) == 1)
+    assert np.all(weights[weights != 0] == 1.0)
 
 
 def test_as_sklearn_predicts_identically_and_renders(multiclass):
@@ -135,14 +142,78 @@ def test_as_sklearn_works_with_shap(multiclass):
     )
 
 
-def test_as_sklearn_refuses_oblique_tree(multiclass):
-    X, y = multiclass
+def test_as_sklearn_refuses_oblique_tree():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 4))
+    y = (X[:, 0] + X[:, 1] > 0).astype(int)  # a diagonal: the root uses two features
     tree = TAOTreeClassifier(
-        max_depth=2, split="oblique", max_iter=2, random_state=0
+        max_depth=1, split="oblique", max_features_per_split=2, random_state=0
     ).fit(X, y)
-    if (np.count_nonzero(tree.inner_weights_, axis=1) > 1).any():
-        with pytest.raises(ValueError, match="axis-aligned"):
-            tree.as_sklearn()
+    with pytest.raises(ValueError, match="axis-aligned"):
+        tree.as_sklearn()
+
+
+def _rows_at(sk_tree, X):
+    """Which training rows reach each node of a scikit-learn tree (its own routing)."""
+    return sk_tree.decision_path(X).toarray().astype(bool)
+
+
+def test_as_sklearn_regressor_nodes_hold_their_training_rows():
+    # Each node of a scikit-learn regression tree holds the rows reaching it, their
+    # weight, the weighted mean of their targets and its weighted variance.
+    X, y = make_regression(n_samples=300, n_features=4, noise=10.0, random_state=0)
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    tree = TAOTreeRegressor(max_depth=3, random_state=0).fit(X, y, sample_weight=w)
+    sk = tree.as_sklearn()
+    rows = _rows_at(sk, X)
+    leaves = sk.tree_.children_left == -1
+    for node in range(sk.tree_.node_count):
+        r = rows[:, node]
+        assert sk.tree_.n_node_samples[node] == r.sum()
+        assert sk.tree_.weighted_n_node_samples[node] == pytest.approx(w[r].sum())
+        mean = np.average(y[r], weights=w[r])
+        variance = np.average((y[r] - mean) ** 2, weights=w[r])
+        assert sk.tree_.impurity[node] == pytest.approx(variance, rel=1e-7)
+        if not leaves[node]:  # a leaf holds what it predicts (its mean here too)
+            assert sk.tree_.value[node, 0, 0] == pytest.approx(mean, rel=1e-9)
+    assert sk.tree_.impurity[0] > 0
+
+
+def test_as_sklearn_regressor_equals_sklearn_where_the_trees_coincide():
+    # A step function that CART fits exactly: TAO keeps CART's tree, and its
+    # scikit-learn copy matches scikit-learn's own fit node for node.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, size=(400, 2))
+    y = np.where(X[:, 0] > 0.5, 3.0, -1.0) + np.where(X[:, 1] > 0.3, 10.0, 0.0)
+    tao = TAOTreeRegressor(max_depth=2, random_state=0).fit(X, y).as_sklearn()
+    cart = DecisionTreeRegressor(max_depth=2, random_state=0).fit(X, y)
+    for name in ("children_left", "feature", "n_node_samples"):
+        np.testing.assert_array_equal(
+            getattr(tao.tree_, name), getattr(cart.tree_, name)
+        )
+    for name in ("threshold", "weighted_n_node_samples", "impurity", "value"):
+        np.testing.assert_allclose(
+            getattr(tao.tree_, name), getattr(cart.tree_, name), rtol=1e-9, atol=1e-12
+        )
+    assert cart.tree_.impurity[0] > 10  # not a trivial tree
+
+
+def test_as_sklearn_classifier_nodes_hold_their_training_rows(multiclass):
+    X, y = multiclass
+    tree = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    sk = tree.as_sklearn()
+    rows = _rows_at(sk, X)
+    for node in range(sk.tree_.node_count):
+        r = rows[:, node]
+        assert sk.tree_.n_node_samples[node] == r.sum()
+        assert sk.tree_.weighted_n_node_samples[node] == pytest.approx(r.sum())
+        share = np.bincount(y[r], minlength=4) / r.sum()
+        np.testing.assert_allclose(sk.tree_.value[node, 0], share, rtol=1e-9)
+        gini = 1 - np.sum(share**2)
+        assert sk.tree_.impurity[node] == pytest.approx(gini, rel=1e-9)
+    cart = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    # The root holds every row: the same as scikit-learn's root.
+    assert sk.tree_.impurity[0] == pytest.approx(cart.tree_.impurity[0])
 
 
 def test_soft_targets(multiclass):
@@ -160,7 +231,6 @@ def test_soft_targets(multiclass):
     a = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, onehot)
     b = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, y)
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
-    assert TAOTreeClassifier.accepts_soft_targets is True
 
 
 def test_regressor_loss_never_increases(regression):
@@ -234,7 +304,8 @@ def test_warm_start_continues_from_fitted_tree(multiclass):
 
 
 class _FittedSoftTree:
-    """A fitted soft tree as soft_tree.py exposes it (heap order, p = P(right))."""
+    """A fitted soft tree as interpretkd.soft_tree exposes one (heap order,
+    p = P(right)), with negative betas too."""
 
     def __init__(self, rng, depth, n_features, n_classes):
         n_inner = 2**depth - 1
@@ -245,7 +316,7 @@ class _FittedSoftTree:
         self.classes_ = np.arange(n_classes)
         self.n_features_in_ = n_features
 
-    def max_path_predict(self, X):
+    def greedy_predict(self, X):
         node = np.zeros(len(X), dtype=int)
         n_inner = self.inner_weights_.shape[0]
         while node[0] < n_inner:
@@ -255,13 +326,13 @@ class _FittedSoftTree:
         return self.leaf_distributions_[node - n_inner].argmax(axis=1)
 
 
-def test_to_hard_tree_matches_max_path_and_refines(multiclass):
+def test_to_hard_tree_takes_the_likelier_branch_and_refines(multiclass):
     X, y = multiclass
     rng = np.random.default_rng(0)
     soft = _FittedSoftTree(rng, depth=3, n_features=X.shape[1], n_classes=4)
     hard = to_hard_tree(soft, max_features_per_split=3)
     assert isinstance(hard, TAOTreeClassifier) and hard.split == "oblique"
-    np.testing.assert_array_equal(hard.predict(X), soft.max_path_predict(X))
+    np.testing.assert_array_equal(hard.predict(X), soft.greedy_predict(X))
     before = hard.score(X, y)
     hard.fit(X, y)  # warm_start=True: TAO refines the converted tree
     # Round 0 is the converted tree with its leaves fit to (X, y); TAO then improves.
@@ -277,7 +348,7 @@ def test_to_hard_tree_of_real_soft_tree(multiclass):
         max_depth=3, max_epochs=3, beta=4.0, random_state=0
     ).fit(X, y)
     hard = to_hard_tree(model)
-    # The hard tree takes the more probable child at every node (greedy max path).
+    # The hard tree takes the more probable child at every node.
     proba_right = 1 / (
         1 + np.exp(-model.beta_ * (X @ model.inner_weights_.T + model.inner_bias_))
     )
@@ -287,6 +358,13 @@ def test_to_hard_tree_of_real_soft_tree(multiclass):
     np.testing.assert_array_equal(hard.apply(X), node)
     expected = model.classes_[model.leaf_distributions_[node - 7].argmax(axis=1)]
     np.testing.assert_array_equal(hard.predict(X), expected)
+    # That is the soft tree with prediction="greedy", row for row; its default
+    # max path is another rule, which a hard tree does not reproduce.
+    greedy = model.set_params(prediction="greedy")
+    np.testing.assert_array_equal(hard.apply(X), greedy.apply(X))
+    np.testing.assert_array_equal(hard.predict(X), greedy.predict(X))
+    max_path = greedy.set_params(prediction="max_path")
+    assert np.any(hard.apply(X) != max_path.apply(X))
 
 
 def test_to_hard_tree_rejects_unfitted():
@@ -297,7 +375,7 @@ def test_to_hard_tree_rejects_unfitted():
 @pytest.mark.parametrize(
     "params, match",
     [
-        (dict(split="diagonal"), "split must be"),
+        (dict(split="diagonal"), "'split' parameter"),
         (dict(max_depth=0), "max_depth"),
         (dict(max_depth=20), "max_depth must be <= 16"),
         (dict(min_samples_leaf=0), "min_samples_leaf"),
@@ -309,6 +387,14 @@ def test_bad_parameters(multiclass, params, match):
     X, y = multiclass
     with pytest.raises(ValueError, match=match):
         TAOTreeClassifier(**params).fit(X, y)
+
+
+def test_one_class_is_refused_as_by_the_soft_tree(multiclass):
+    X, _ = multiclass
+    with pytest.raises(ValueError, match="at least two classes; got 1 class only"):
+        TAOTreeClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="at least two classes; got 1 class only"):
+        TAOTreeClassifier().fit(X, np.full(len(X), "cat"))
 
 
 def test_bad_inputs(multiclass):

@@ -1,26 +1,41 @@
-"""What both TAO trees share: the optimiser, routing and the public structure."""
+"""What both TAO trees share: parameters, routing and the public structure."""
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
 
-from interpretkd._validation import check_positive_int
 from interpretkd.tao._optimiser import _TAOOptimiser
 from interpretkd.tao._routing import _route, _route_path
+
+# Deeper complete trees have more leaves than anyone reads.
+_MAX_DEPTH = 16
 
 
 class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
     """Machinery shared by the TAO classifier and regressor (not public)."""
 
     accepts_soft_targets = False
+
+    _parameter_constraints: dict = {
+        "max_depth": [Interval(Integral, 1, None, closed="left")],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
+        "split": [StrOptions({"axis", "oblique"})],
+        "max_features_per_split": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+    }
 
     def __init__(
         self,
@@ -45,37 +60,15 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         self.warm_start = warm_start
         self.random_state = random_state
 
-    # ----------------------------------------------------------------- parameters
-    def _check_params(self):
-        depth = check_positive_int(self.max_depth, "max_depth")
-        if depth > 16:
+    def _check_depth(self) -> int:
+        """What the constraint on max_depth cannot say: why 16 is the limit."""
+        if self.max_depth > _MAX_DEPTH:
             raise ValueError(
-                f"max_depth must be <= 16 (a complete tree of depth {depth} has "
-                f"{2**depth} leaves, far beyond what a person reads); got {depth}."
+                f"max_depth must be <= {_MAX_DEPTH} (a complete tree of depth "
+                f"{self.max_depth} has {2**self.max_depth} leaves, far beyond what a "
+                f"person reads); got {self.max_depth}."
             )
-        msl = self.min_samples_leaf
-        if isinstance(msl, bool) or not isinstance(msl, numbers.Integral) or msl < 1:
-            raise ValueError(
-                "min_samples_leaf must be an integer >= 1 (the fewest training rows "
-                f"a non-empty leaf may hold); got {msl!r}."
-            )
-        if self.split not in ("axis", "oblique"):
-            raise ValueError(
-                f'split must be "axis" (one feature and a threshold per node) or '
-                f'"oblique" (a sparse linear split per node); got {self.split!r}.'
-            )
-        mfps = self.max_features_per_split
-        if mfps is not None:
-            check_positive_int(mfps, "max_features_per_split")
-        check_positive_int(self.max_iter, "max_iter")
-        check_positive_int(self.n_init, "n_init")
-        tol = self.tol
-        if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or tol < 0:
-            raise ValueError(
-                "tol must be a number >= 0 (TAO stops when a round lowers the loss by "
-                f"less than tol times the loss); got {tol!r}."
-            )
-        return depth, int(msl)
+        return int(self.max_depth)
 
     def _x_dtype(self):
         # Axis trees work on float32 like scikit-learn's trees, so that as_sklearn()
@@ -83,7 +76,7 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         return np.float32 if self.split == "axis" else np.float64
 
     # --------------------------------------------------------------------- fitting
-    def _set_public_arrays(self, X, w):
+    def _set_public_arrays(self, X, T, w):
         n_inner = 2**self._tree_depth - 1
         p = self.n_features_in_
         weights = np.zeros((n_inner, p))
@@ -91,26 +84,48 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         np.add.at(weights, (rows, self._feat_idx.ravel()), self._feat_val.ravel())
         self.inner_weights_ = weights
         self.inner_bias_ = self._bias.copy()
+        self._set_node_statistics(X, T, w)
         # Importance: each live node's share of the training weight, split over its
         # features in proportion to |weight| times the feature's spread.
         spread = np.asarray(X, dtype=np.float64).std(axis=0)
         spread[spread == 0] = 1.0
-        node_weight = self._node_weights()
         contrib = np.abs(weights) * spread
         sums = contrib.sum(axis=1, keepdims=True)
         share = np.divide(contrib, sums, out=np.zeros_like(contrib), where=sums > 0)
-        importances = (share * node_weight[:n_inner, None]).sum(axis=0)
+        node_weight = self.weighted_n_node_samples_[:n_inner, None]
+        importances = (share * node_weight).sum(axis=0)
         total = importances.sum()
         self.feature_importances_ = importances / total if total > 0 else importances
 
-    def _node_weights(self):
-        """Training weight reaching every node, heap order, leaves included."""
+    def _set_node_statistics(self, X, T, w):
+        """Training rows, their weight, and the weighted mean and impurity of their
+        targets at every node (heap order), from the tree's own routing."""
         depth = self._tree_depth
-        weight = np.zeros(2 ** (depth + 1) - 1)
-        weight[2**depth - 1 :] = self._leaf_weight
-        for i in range(2**depth - 2, -1, -1):
-            weight[i] = weight[2 * i + 1] + weight[2 * i + 2]
-        return weight
+        n_nodes = 2 ** (depth + 1) - 1
+        path = _route_path(X, depth, self._feat_idx, self._feat_val, self._bias)
+        T = T.reshape(T.shape[0], -1)
+        count = np.zeros(n_nodes, dtype=np.int64)
+        weight = np.zeros(n_nodes)
+        first = np.zeros((n_nodes, T.shape[1]))
+        second = np.zeros((n_nodes, T.shape[1]))
+        for level in path.T:
+            count += np.bincount(level, minlength=n_nodes)
+            weight += np.bincount(level, weights=w, minlength=n_nodes)
+            for k in range(T.shape[1]):
+                wt = w * T[:, k]
+                first[:, k] += np.bincount(level, weights=wt, minlength=n_nodes)
+                second[:, k] += np.bincount(
+                    level, weights=wt * T[:, k], minlength=n_nodes
+                )
+        reached = weight > 0
+        mean = np.full_like(first, np.nan)
+        mean[reached] = first[reached] / weight[reached, None]
+        mean_sq = np.full_like(second, np.nan)
+        mean_sq[reached] = second[reached] / weight[reached, None]
+        self.n_node_samples_ = count
+        self.weighted_n_node_samples_ = weight
+        self._node_mean = mean
+        self._node_impurity = self._impurity(mean, mean_sq)
 
     def _is_pruned(self):
         """For each inner node: 0 live, -1 everything goes left, +1 goes right."""
@@ -198,13 +213,27 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         check_is_fitted(self)
         return sum(1 for _, _, left, _ in self._live_structure() if left == -1)
 
+    def _is_axis_aligned(self) -> bool:
+        """Every split tests one feature with weight 1: ``x[f] > threshold``."""
+        nonzero = self._feat_val != 0
+        return bool(
+            np.all(nonzero.sum(axis=1) <= 1) and np.all(self._feat_val[nonzero] == 1.0)
+        )
+
     def as_sklearn(self):
         """Return the same tree as a fitted scikit-learn decision tree.
 
-        Only for ``split="axis"``. Pruned nodes are collapsed, so the result may be
-        shallower than ``max_depth``; its predictions are identical. The tree works
+        Only for axis-aligned trees (``split="axis"``). Pruned nodes are collapsed,
+        so the result may be shallower than ``max_depth``; its nodes route every
+        sample as this tree does and its predictions are identical. The tree works
         with ``sklearn.tree.export_graphviz``, ``plot_tree`` and
-        ``shap.TreeExplainer``; node sample counts are training weights.
+        ``shap.TreeExplainer``. As in a tree scikit-learn fits, each node holds the
+        training rows reaching it (``n_node_samples``), their total weight
+        (``weighted_n_node_samples``), the weighted mean of their targets
+        (``value``: the class distribution, or the mean) and its impurity (Gini, or
+        the weighted variance); a leaf's value is what it predicts. A node no
+        training row reaches gets a weight of ``1e-9`` times the root's, so that
+        SHAP's ratios stay defined.
 
         Returns
         -------
@@ -213,18 +242,17 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         from sklearn.tree._tree import NODE_DTYPE, Tree
 
         check_is_fitted(self)
-        if np.count_nonzero(self._feat_val, axis=1).max(initial=0) > 1:
+        if not self._is_axis_aligned():
             raise ValueError(
-                "as_sklearn() needs an axis-aligned tree (one feature per split); this "
-                'tree has oblique splits. Fit with split="axis", or render it with '
-                "interpretkd's own export functions."
+                "as_sklearn() needs an axis-aligned tree (each split one feature with "
+                'weight 1); this tree has oblique splits. Fit with split="axis", or '
+                "render it with interpretkd's own export functions."
             )
         nodes_list = self._live_structure()
         m = len(nodes_list)
         n_inner = 2**self._tree_depth - 1
-        node_weight = self._node_weights()
-        # Unreached leaves get a tiny weight so SHAP's cover ratios stay defined.
-        floor = 1e-9 * max(node_weight[0], 1.0)
+        weight = self.weighted_n_node_samples_
+        floor = 1e-9 * max(weight[0], 1.0)
         leaf_values = self._leaf_value_matrix()
         nodes = np.zeros(m, dtype=NODE_DTYPE)
         values = np.zeros((m, 1, leaf_values.shape[1]))
@@ -236,20 +264,25 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
             if left == -1:
                 nodes[pos]["feature"] = -2
                 nodes[pos]["threshold"] = -2.0
-                cover[pos] = max(node_weight[h], floor)
+                cover[pos] = max(weight[h], floor)
                 values[pos, 0] = leaf_values[h - n_inner]
             else:
                 col = int(np.flatnonzero(self._feat_val[h])[0])
-                scale = self._feat_val[h, col]
                 nodes[pos]["feature"] = self._feat_idx[h, col]
-                nodes[pos]["threshold"] = -self._bias[h] / scale
+                nodes[pos]["threshold"] = -self._bias[h]
                 cover[pos] = cover[left] + cover[right]
-                values[pos, 0] = (
-                    cover[left] * values[left, 0] + cover[right] * values[right, 0]
-                ) / cover[pos]
+                if weight[h] > 0:
+                    values[pos, 0] = self._node_mean[h]
+                else:
+                    values[pos, 0] = (
+                        cover[left] * values[left, 0] + cover[right] * values[right, 0]
+                    ) / cover[pos]
             nodes[pos]["weighted_n_node_samples"] = cover[pos]
-            nodes[pos]["n_node_samples"] = max(1, int(round(cover[pos])))
-            nodes[pos]["impurity"] = self._impurity(values[pos, 0])
+            nodes[pos]["n_node_samples"] = self.n_node_samples_[h]
+            impurity = self._node_impurity[h]
+            if not np.isfinite(impurity):  # no training row: the value's own impurity
+                impurity = self._impurity(values[pos], values[pos] ** 2)[0]
+            nodes[pos]["impurity"] = impurity
             nodes[pos]["missing_go_to_left"] = 1
         max_depth = max(d for _, d, _, _ in nodes_list)
         est = self._empty_sklearn_tree()

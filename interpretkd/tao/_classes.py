@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
@@ -98,6 +98,7 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
 
     accepts_soft_targets = True
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the tree to class labels or to soft targets.
 
@@ -126,6 +127,12 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
             X, y = validate_data(self, X, y, dtype=self._x_dtype())
             check_classification_targets(y)
             classes, y_idx = np.unique(y, return_inverse=True)
+            if classes.size < 2:
+                raise ValueError(
+                    "TAOTreeClassifier needs samples of at least two classes; got 1 "
+                    f"class only ({classes[0]!r}). A tree that always predicts one "
+                    "class has nothing to learn."
+                )
             Y = np.zeros((y.shape[0], classes.size))
             Y[np.arange(y.shape[0]), y_idx] = 1.0
         if self.warm_start and hasattr(self, "classes_"):
@@ -158,14 +165,13 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
         return dist[leaf_source]
 
     def _fit_leaves(self, T, w, leaf, old):
-        n_leaves = old.shape[0]
         mass = np.zeros_like(old)
         np.add.at(mass, leaf, w[:, None] * T)
         weight = mass.sum(axis=1)
         dist = old.copy()
         filled = weight > 0
         dist[filled] = mass[filled] / weight[filled, None]
-        return dist, np.bincount(leaf, weights=w, minlength=n_leaves)
+        return dist
 
     def _row_loss(self, T, values, leaf):
         predicted = values.argmax(axis=1)[leaf]
@@ -189,8 +195,10 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
     def _leaf_value_matrix(self):
         return self.leaf_distributions_
 
-    def _impurity(self, dist):
-        return float(1.0 - np.sum(dist**2))
+    def _impurity(self, mean, mean_sq):
+        """Gini impurity of each row of class distributions (shape (n, k))."""
+        mean = np.atleast_2d(mean)
+        return 1.0 - np.sum(mean**2, axis=1)
 
     def _empty_sklearn_tree(self):
         est = DecisionTreeClassifier(max_depth=self._tree_depth)
@@ -288,6 +296,7 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
 
     accepts_soft_targets = True
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the tree.
 
@@ -326,7 +335,7 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
         values = old.copy()
         filled = weight > 0
         values[filled] = total[filled] / weight[filled]
-        return values, weight
+        return values
 
     def _row_loss(self, T, values, leaf):
         return (T - values[leaf]) ** 2
@@ -340,8 +349,10 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
     def _leaf_value_matrix(self):
         return self.leaf_values_[:, None]
 
-    def _impurity(self, value):
-        return 0.0
+    def _impurity(self, mean, mean_sq):
+        """Weighted variance from the weighted means of y and of y**2 (shape (n, 1))."""
+        mean, mean_sq = np.atleast_2d(mean), np.atleast_2d(mean_sq)
+        return np.maximum(mean_sq - mean**2, 0.0)[:, 0]
 
     def _empty_sklearn_tree(self):
         return DecisionTreeRegressor(max_depth=self._tree_depth)

@@ -8,14 +8,26 @@ from interpretkd.tao._classes import TAOTreeClassifier, TAOTreeRegressor
 
 
 def to_hard_tree(soft_tree, *, max_features_per_split=None):
-    """Return the max-path hard tree of a fitted soft decision tree.
+    """Return the hard oblique tree that a soft tree's greedy routing is.
 
     Each inner node of the soft tree sends a row right with probability
     ``sigmoid(beta * (w @ x + b))``; the hard tree sends it right when that probability
     exceeds 1/2, i.e. when ``beta * (w @ x + b) > 0``, and predicts with the leaf it
-    reaches. The result predicts exactly like the soft tree's most probable path and
-    is an oblique :class:`TAOTreeClassifier` (or :class:`TAOTreeRegressor`) with
-    ``warm_start=True``, so ``fit(X, teacher_targets)`` refines it by TAO.
+    reaches. That is exactly the soft tree with ``prediction="greedy"``: the two
+    reach the same leaf on every row (up to the rounding of a score within about
+    1e-12 of zero, where the two sum ``w @ x`` in different orders).
+
+    It is *not* the soft tree's default ``prediction="max_path"``, which takes the
+    leaf of greatest path probability over all paths: a row can reach a leaf through
+    a branch of probability below 1/2 when that leaf is much more certain. No hard
+    tree of the same shape reproduces max path in general. The two predict the same
+    class on most rows but often reach different leaves (measured in
+    ``docs/soft_tree.md``). Set ``prediction="greedy"`` on the soft tree to have a
+    model that is exactly this hard tree.
+
+    The result is an oblique :class:`TAOTreeClassifier` (or
+    :class:`TAOTreeRegressor`) with ``warm_start=True``, so
+    ``fit(X, teacher_targets)`` refines it by TAO.
 
     Parameters
     ----------
@@ -110,7 +122,6 @@ def to_hard_tree(soft_tree, *, max_features_per_split=None):
     est._feat_val = W
     est._bias = b
     est._tree_depth = depth
-    est._leaf_weight = np.zeros(2**depth)
     est.inner_weights_ = W.copy()
     est.inner_bias_ = b.copy()
     importance = np.abs(W).sum(axis=0)

@@ -26,7 +26,8 @@ class _TAOOptimiser:
     """Fitting of a TAO tree: mixed into the estimators."""
 
     def _fit(self, X, T, sample_weight):
-        depth, msl = self._check_params()
+        """TAO from CART (or the fitted tree) on validated X and targets T."""
+        depth, msl = self._check_depth(), int(self.min_samples_leaf)
         n, p = X.shape
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(w < 0):
@@ -63,14 +64,13 @@ class _TAOOptimiser:
             if best is None or history[-1]["loss"] < best[1][-1]["loss"]:
                 best = (state, history)
         state, history = best
-        idx, val, bias, values, leaf_weight = state
+        idx, val, bias, values = state
         self._feat_idx, self._feat_val, self._bias = idx, val, bias
         self._tree_depth = depth
-        self._leaf_weight = leaf_weight
         self._set_leaf_values(values)
         self.history_ = history
         self.n_iter_ = max(1, len(history) - 1)
-        self._set_public_arrays(X, w)
+        self._set_public_arrays(X, T, w)
         return self
 
     def _padded_state(self, width):
@@ -79,13 +79,7 @@ class _TAOOptimiser:
             pad = width - idx.shape[1]
             idx = np.hstack([idx, np.zeros((idx.shape[0], pad), dtype=np.intp)])
             val = np.hstack([val, np.zeros((val.shape[0], pad))])
-        return (
-            idx.copy(),
-            val.copy(),
-            self._bias.copy(),
-            self._get_leaf_values().copy(),
-            self._leaf_weight.copy(),
-        )
+        return idx.copy(), val.copy(), self._bias.copy(), self._get_leaf_values().copy()
 
     def _cart_state(self, X, T, w, depth, msl, width, rng, restart):
         """Complete heap-ordered tree from a CART tree of the same depth.
@@ -122,22 +116,21 @@ class _TAOOptimiser:
                 bias[h] = -t.threshold[s]
                 stack.append((2 * h + 1, d + 1, left))
                 stack.append((2 * h + 2, d + 1, right))
-        values = self._values_from_cart(cart, leaf_source)
-        return idx, val, bias, values, np.zeros(2**depth)
+        return idx, val, bias, self._values_from_cart(cart, leaf_source)
 
     # ------------------------------------------------------------------------- TAO
     def _tao(self, X, T, w, depth, msl, state, rng):
-        idx, val, bias, values, leaf_weight = state
+        idx, val, bias, values = state
         n_inner = 2**depth - 1
         n = X.shape[0]
         total_weight = max(w.sum(), np.finfo(float).tiny)
         eps = 1e-12 * total_weight
 
         leaf = _route(X, np.zeros(n, np.intp), depth, idx, val, bias) - n_inner
-        values, leaf_weight = self._fit_leaves(T, w, leaf, values)
+        values = self._fit_leaves(T, w, leaf, values)
         loss = float(w @ self._row_loss(T, values, leaf))
         history = [self._history_entry(0, loss, total_weight, T, w, values, leaf, 0)]
-        best = (idx.copy(), val.copy(), bias.copy(), values.copy(), leaf_weight)
+        best = (idx.copy(), val.copy(), bias.copy(), values.copy())
         best_loss = loss
         presorted = np.argsort(X, axis=0, kind="stable")
 
@@ -188,7 +181,7 @@ class _TAOOptimiser:
                     bias[nodes] = new_bias[better]
                     n_changed += better.size
             leaf = _route(X, np.zeros(n, np.intp), depth, idx, val, bias) - n_inner
-            values, leaf_weight = self._fit_leaves(T, w, leaf, values)
+            values = self._fit_leaves(T, w, leaf, values)
             new_loss = float(w @ self._row_loss(T, values, leaf))
             history.append(
                 self._history_entry(
@@ -196,7 +189,7 @@ class _TAOOptimiser:
                 )
             )
             if new_loss < best_loss:
-                best = (idx.copy(), val.copy(), bias.copy(), values.copy(), leaf_weight)
+                best = (idx.copy(), val.copy(), bias.copy(), values.copy())
                 best_loss = new_loss
             converged = n_changed == 0 or (loss - new_loss) <= self.tol * loss
             loss = new_loss
@@ -344,5 +337,3 @@ class _TAOOptimiser:
         if not np.isfinite(err[0]):
             return None
         return float(err[0]), cidx, cval, -float(thr[0])
-
-    # ------------------------------------------------------------ public structure
