@@ -94,9 +94,10 @@ def test_pixel_names_follow_dataframe_columns():
         (dict(image_shape=(3, 3)), ValueError, "holds 9 pixels but X has 16"),
         (dict(image_shape=(4,)), TypeError, "pair of positive integers"),
         (dict(image_shape=(4, 0)), TypeError, "pair of positive integers"),
-        (dict(pool=0), ValueError, "pool must be an integer >= 1"),
-        (dict(pool=2.5), ValueError, "pool must be an integer >= 1"),
-        (dict(include_pixels="yes"), TypeError, "include_pixels must be True"),
+        (dict(pool=0), ValueError, "'pool' parameter"),
+        (dict(pool=2.5), TypeError, "'pool' parameter"),
+        (dict(image_shape="28x28"), TypeError, "'image_shape' parameter"),
+        (dict(include_pixels="yes"), TypeError, "'include_pixels' parameter"),
     ],
 )
 def test_bad_parameters_say_what_to_pass(params, error, match):
@@ -120,11 +121,11 @@ def test_soft_tree_behind_the_features_gets_the_teachers_soft_targets():
     teacher = LogisticRegression().fit(X, y)
     student = make_pipeline(
         ImageEdgeFeatures(pool=3),
-        SoftDecisionTreeClassifier(max_depth=2, max_epochs=5, random_state=0),
+        SoftDecisionTreeClassifier(max_depth=2, max_epochs=40, random_state=0),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", SoftLabelWarning)
         model = DistilledClassifier(teacher, student, random_state=0).fit(X, y)
     tree = model.student_[-1]
     assert tree.n_features_in_ == 36 + 8 * 4
-    assert model.predict(X).shape == (200,)
+    assert np.mean(model.predict(X) == teacher.predict(X)) > 0.8
