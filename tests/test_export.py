@@ -1,5 +1,6 @@
 """Tests of interpretkd.export: Graphviz, text rules, JSON, one sample's path."""
 
+import copy
 import json
 import re
 import shutil
@@ -166,11 +167,11 @@ def test_tao_trees_are_drawn_and_routed_as_they_predict(split, data):
 
     X, y = data
     tao = TAOTreeClassifier(max_depth=3, split=split, random_state=0).fit(X, y)
-    # Axis-aligned TAO trees are drawn as the scikit-learn tree they convert to.
-    routed = tao.as_sklearn() if split == "axis" else tao
+    # Node ids are the tree's own (heap numbers), those of apply and decision_path.
     for i in range(0, 300, 50):
         path = prediction_path(tao, X.iloc[i])
-        assert path.nodes == sorted(routed.decision_path(X.iloc[[i]]).indices)
+        assert path.leaf == tao.apply(X.iloc[[i]])[0]
+        assert set(path.nodes) <= set(tao.decision_path(X.iloc[[i]]).indices)
         assert path.prediction == tao.predict(X.iloc[[i]])[0]
     text = export_text(tao, style="rules", precision=17)
     np.testing.assert_array_equal(_evaluate_rules(text, X), tao.predict(X))
@@ -290,6 +291,8 @@ def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
     out = np.full(len(X), None, dtype=object)
     cond_re = re.compile(r"^(.*) (<=|>) (\S+)$")
     for line in text.strip().splitlines():
+        if line.startswith("#"):  # how a soft tree routes
+            continue
         m = re.match(r"^if (.*) then class: (\S+) \(", line)
         assert m, line
         holds = np.ones(len(X), dtype=bool)
@@ -321,21 +324,39 @@ def test_text_rules_reproduce_hard_tree_predictions(hard_tree, data):
     np.testing.assert_array_equal(_evaluate_rules(text, X), hard_tree.predict(X))
 
 
-def test_text_rules_of_soft_tree_follow_the_likelier_branch(soft_tree, data):
+def test_greedy_soft_tree_is_its_text_rules(soft_tree, data):
+    # With prediction="greedy" the tree takes the likelier branch at every node:
+    # its rules decide as it does on every row.
     X = data[0]
-    text = export_text(soft_tree, style="rules", precision=17)
-    ruled = _evaluate_rules(text, X)
-    # Independent greedy routing: at every node, the branch of probability > 1/2.
-    W, b = soft_tree.inner_weights_, soft_tree.inner_bias_
-    node = np.zeros(len(X), dtype=int)
-    for _ in range(soft_tree.max_depth):
-        right = (X.to_numpy() @ W.T + b)[np.arange(len(X)), node] > 0
-        node = 2 * node + 1 + right
-    leaf = node - (2**soft_tree.max_depth - 1)
-    dist = soft_tree.leaf_distributions_[leaf]
-    np.testing.assert_array_equal(ruled, soft_tree.classes_[dist.argmax(1)])
-    # ...which is the tree's max-path prediction on nearly every sample.
-    assert np.mean(ruled == soft_tree.predict(X)) > 0.9
+    greedy = copy.deepcopy(soft_tree).set_params(prediction="greedy")
+    text = export_text(greedy, style="rules", precision=17)
+    assert text.startswith('# prediction="greedy"')
+    np.testing.assert_array_equal(_evaluate_rules(text, X), greedy.predict(X))
+
+
+def test_max_path_soft_tree_is_not_written_as_rules(soft_tree, data):
+    # Max path picks the leaf of greatest path probability, which can lie behind a
+    # branch of probability below 1/2: no if/else rule says that, so the text and
+    # the picture state the routing rule and give each node's score instead.
+    X = data[0]
+    greedy = copy.deepcopy(soft_tree).set_params(prediction="greedy")
+    differ = np.flatnonzero(greedy.apply(X) != soft_tree.apply(X))
+    assert differ.size > 0  # the two rules part ways on some rows of this tree
+    for style in ("tree", "rules"):
+        text = export_text(soft_tree, style=style)
+        assert text.startswith('# prediction="max_path"')
+        assert "if " not in text and "then" not in text
+        scores = re.findall(r"^(?:\|   )*node (\d+): score = ", text, re.M)
+        assert sorted(map(int, scores)) == list(range(2**soft_tree.max_depth - 1))
+    row = X.iloc[differ[0]]
+    path = prediction_path(soft_tree, row)
+    assert path.leaf == soft_tree.apply(X.iloc[[differ[0]]])[0]
+    assert min(step["probability"] for step in path.steps) < 0.5
+    assert "max_path" in str(path)
+    source = export_graphviz(soft_tree, highlight=row).source
+    assert "prediction=&quot;max_path&quot;" in source
+    assert "&gt; 0" not in source  # no edge claims a test decides
+    assert max(_highlighted(source)) == path.leaf
 
 
 def test_tree_style_text_lists_samples_and_probability(hard_tree):
@@ -382,6 +403,7 @@ def test_json_describes_the_tree_exactly(hard_tree, soft_tree, data):
     X = data[0].to_numpy()
     tree = json.loads(export_json(hard_tree))
     assert tree["kind"] == "axis" and tree["feature_names"] == NAMES
+    assert tree["routing"] == "hard"
     nodes = {n["id"]: n for n in tree["nodes"]}
     predicted = []
     for x in X:
@@ -394,6 +416,7 @@ def test_json_describes_the_tree_exactly(hard_tree, soft_tree, data):
 
     soft = to_dict(soft_tree)
     assert soft["kind"] == "oblique" and soft["soft"]
+    assert soft["routing"] == "max_path" and soft["root"] == 0
     inner = [n for n in soft["nodes"] if n["left"] is not None]
     np.testing.assert_allclose([n["weights"] for n in inner], soft_tree.inner_weights_)
     leaves = [n["value"] for n in soft["nodes"] if n["left"] is None]

@@ -29,6 +29,30 @@ _POSITIVE = (178, 24, 43)  # red: positive weights
 _SOFT_MIN_SHARE = 1e-3
 
 
+# What a reader must know before the text of a soft tree: how it routes a sample.
+ROUTING_HEADERS = {
+    "greedy": (
+        'prediction="greedy": at every node a sample takes the likelier branch '
+        "(right when the node's score is > 0), so these if/else rules decide "
+        "exactly as the tree does."
+    ),
+    "max_path": (
+        'prediction="max_path": a sample goes to the leaf of greatest path '
+        "probability. Node i sends it right with probability sigmoid(beta_i * "
+        "score_i) and left with the rest; a path's probability is the product of "
+        "its branches'. These are not if/else rules: the leaf reached can lie "
+        'behind a branch of probability below 1/2 (prediction="greedy" follows '
+        "the likelier branch and reads as exact rules)."
+    ),
+    "mixture": (
+        'prediction="mixture": the prediction is the average of all leaves, each '
+        "weighted by its path probability. Node i sends a sample right with "
+        "probability sigmoid(beta_i * score_i) and left with the rest; a path's "
+        "probability is the product of its branches'. No single path decides."
+    ),
+}
+
+
 # --------------------------------------------------------------------------------------
 # Formatting helpers
 # --------------------------------------------------------------------------------------

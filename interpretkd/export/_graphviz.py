@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 
 from interpretkd.export._format import (
     _HIGHLIGHT,
+    ROUTING_HEADERS,
     _check_depth,
     _check_precision,
     _check_share,
@@ -19,7 +21,7 @@ from interpretkd.export._format import (
     _visible_nodes,
     _weight_colour,
 )
-from interpretkd.export._path import _as_row, _route
+from interpretkd.export._path import _follow, _one_row
 from interpretkd.export._text import _axis_condition, _category_side
 from interpretkd.export._view import _resolve
 
@@ -105,7 +107,10 @@ def _inner_rows(view, node, precision, top_k) -> list[str]:
     w = view.weights[node]
     terms = _top_terms(w, top_k, view.feature_scale)
     head = f"node {node}"
-    if not np.any(w):  # a pruned split: the bias alone decides
+    if not np.any(w):  # the bias alone decides
+        if not view.exact_rules:
+            p_right = 1.0 / (1.0 + np.exp(-view.beta[node] * view.bias[node]))
+            return [f"<B>{head}</B>", f"P(right) = {_num(p_right, precision)}"]
         side = "right" if view.bias[node] * view.beta[node] > 0 else "left"
         return [f"<B>{head}</B>", f"every sample goes {side}"]
     if view.soft:
@@ -147,8 +152,10 @@ def export_graphviz(
     its majority class, coloured by class. Soft and oblique trees show at each inner
     node the ``top_k`` features with the largest ``|weight|`` (signed), the bias and
     ``beta``; each edge shows the share of training data routed along it; leaves show
-    their class distribution or value. A linear student is drawn as one table of its
-    largest weights.
+    their class distribution or value. A soft tree's drawing starts with a caption
+    that says how it routes a sample (its ``prediction``); only with
+    ``prediction="greedy"`` are its edges the tests ``<= 0`` / ``> 0``. A linear
+    student is drawn as one table of its largest weights.
 
     Parameters
     ----------
@@ -172,9 +179,11 @@ def export_graphviz(
         ``|weight| * feature_scale_``, so a feature that barely varies cannot top
         the list with a huge raw weight; None shows every non-zero term.
     highlight : array-like of shape (n_features,), default=None
-        One sample whose path is drawn in red, with the probability of each step
-        (soft trees follow the max-path, as ``apply`` does). For a linear student the
-        table gains the sample's values and each feature's contribution.
+        One sample whose path is drawn in red: the path the student's own
+        ``decision_path`` reports (for a soft tree, the one its ``prediction`` mode
+        takes), with the probability of each step for soft trees. For a linear
+        student the table gains the sample's values and each feature's
+        contribution.
     image_shape : tuple of int, default=None
         For image inputs, e.g. ``(28, 28)``: each oblique split also shows its weights
         as a small picture (red positive, blue negative), as in Frosst & Hinton (2017);
@@ -239,6 +248,15 @@ def export_graphviz(
         'color="#555555", fontname="Helvetica", fontsize=10, margin="0.08,0.04"];',
         'edge [fontname="Helvetica", fontsize=9, color="#555555", arrowsize=0.6];',
     ]
+    if view.routing in ROUTING_HEADERS:
+        # How a soft tree routes a sample, above the drawing.
+        text = '<BR ALIGN="LEFT"/>'.join(
+            _esc(line) for line in textwrap.wrap(ROUTING_HEADERS[view.routing], 70)
+        )
+        lines.append(
+            f'graph [label=<{text}<BR ALIGN="LEFT"/>>, labelloc="t", '
+            'labeljust="l", fontsize=9];'
+        )
     if view.kind == "linear":
         lines.extend(_linear_dot(view, top_k, precision, highlight))
     else:
@@ -269,12 +287,11 @@ def _tree_dot(
     path_prob = 1.0
     steps: dict[int, dict] = {}
     if highlight is not None:
-        row = _as_row(view, highlight)
-        path_nodes, step_list, path_prob = _route(view, row, precision, top_k)
+        path_nodes, step_list, path_prob = _follow(view, highlight, precision, top_k)
         steps = {s["node"]: s for s in step_list}
     on_path = set(path_nodes)
     drawn, collapsed = _visible_nodes(view, max_depth, min_share, path_nodes)
-    leaves = view.value[view.children_left < 0]
+    leaves = view.value[[n for n in view.nodes() if view.is_leaf(n)]]
     value_range = (
         (float(np.nanmin(leaves[:, 0])), float(np.nanmax(leaves[:, 0])))
         if not view.is_classifier
@@ -344,11 +361,13 @@ def _tree_dot(
 
 def _edge_label(view, node, child, side, steps) -> str:
     parts = []
-    if node == 0 or node in steps:
+    if node == view.root or node in steps:
         if view.kind == "axis":
             parts.append("yes" if side == "left" else "no")
-        else:
+        elif view.exact_rules:
             parts.append("&le; 0" if side == "left" else "&gt; 0")
+        else:  # a soft branch: no test decides it
+            parts.append(side)
     if view.kind == "oblique" and view.share is not None:
         parts.append(f"{100 * view.share[child]:.1f}%")
     step = steps.get(node)
@@ -366,7 +385,7 @@ def _linear_dot(view, top_k, precision, highlight):
     strength = np.abs(coef).max(axis=0)
     terms = _top_terms(strength, top_k)
     scale = float(np.abs(coef).max()) if coef.size else 0.0
-    row_x = None if highlight is None else _as_row(view, highlight)
+    row_x = None if highlight is None else _one_row(view, highlight)[1]
     header = "<TD><B>feature</B></TD>" + "".join(
         f"<TD><B>{_esc(name)}</B></TD>" for name in outputs
     )

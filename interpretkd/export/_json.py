@@ -34,12 +34,23 @@ def to_dict(
     -------
     tree : dict
         ``kind`` (``"axis"``, ``"oblique"`` or ``"linear"``), ``task``,
-        ``feature_names``, ``class_names`` (classifiers), and either ``nodes`` (trees:
-        one dict per node with ``id``, ``depth``, ``left``/``right`` child ids (None at
-        leaves), the split — ``feature`` and ``threshold`` (go left when
-        ``x[feature] <= threshold``) or ``weights``, ``bias`` and ``beta`` (go right
-        when ``beta * (weights @ x + bias) > 0``) — and ``value`` at leaves, plus
-        ``samples``/``share`` where known) or ``coef`` and ``intercept`` (linear).
+        ``feature_names``, ``class_names`` (classifiers), and either (linear)
+        ``coef`` and ``intercept``, or (trees) ``routing``, ``root`` and ``nodes``:
+        one dict per node of the tree, parents first, with ``id`` (the column of
+        the student's ``decision_path``), ``depth``, ``left``/``right`` child ids
+        (None at leaves), the split — ``feature`` and ``threshold`` (left when
+        ``x[feature] <= threshold``) or ``weights``, ``bias`` and ``beta`` — and
+        ``value`` (at leaves, and at inner nodes where known), plus
+        ``samples``/``share`` where known.
+
+        ``routing`` says how a row finds its leaf: ``"hard"`` or ``"greedy"``:
+        from the root, left when ``x[feature] <= threshold`` or when
+        ``weights @ x + bias <= 0`` (beta > 0), right otherwise; ``"max_path"``:
+        the leaf whose path has the greatest probability, a node sending a row
+        right with probability ``sigmoid(beta * (weights @ x + bias))``;
+        ``"mixture"``: every leaf, weighted by that path probability. A TAO tree's
+        pruned nodes are left out: their parent points to the child every row
+        takes.
 
     Examples
     --------
@@ -69,8 +80,10 @@ def to_dict(
         return out
     if view.kind == "oblique":
         out["soft"] = bool(view.soft)
+    out["routing"] = view.routing
+    out["root"] = int(view.root)
     nodes = []
-    for node in range(view.n_nodes):
+    for node in sorted(view.nodes()):
         leaf = view.is_leaf(node)
         entry: dict[str, Any] = {
             "id": node,

@@ -10,7 +10,7 @@ import numpy as np
 
 from interpretkd.export._format import _check_precision, _check_top_k, _num, _top_terms
 from interpretkd.export._text import _axis_condition, _category_side
-from interpretkd.export._view import _ModelView, _resolve
+from interpretkd.export._view import HARD, _ModelView, _resolve
 
 # --------------------------------------------------------------------------------------
 # Routing one sample
@@ -24,24 +24,33 @@ class PredictionPath:
     Attributes
     ----------
     nodes : list of int
-        Node ids from the root to the leaf reached (sklearn node ids for axis-aligned
-        trees, heap numbers for soft and oblique trees).
+        Node ids from the root to the leaf reached, as the student's own
+        ``decision_path`` reports them (scikit-learn node ids for its trees, heap
+        numbers for soft and TAO trees; a TAO tree's pruned nodes are left out).
     steps : list of dict
         One entry per inner node on the path: ``node``, ``direction`` (``"left"`` or
         ``"right"``), ``condition`` (text of the test: for an oblique split, the
         sample's largest terms ``w_i * x_i`` with the feature in brackets, the rest
-        summed, and the bias), ``probability`` (of taking that branch: 1.0 for hard
-        splits) and ``features`` (the values of the features the test looked at,
-        most influential first).
+        summed, and the bias, compared with 0), ``probability`` (of taking that
+        branch: 1.0 for hard splits) and ``features`` (the values of the features the
+        test looked at, most influential first).
     leaf : int
-        The leaf reached.
+        The leaf reached (``nodes[-1]``, the student's ``apply``).
     prediction : str or float
-        The leaf's class (classifiers) or value (regressors).
+        The leaf's class (classifiers) or value (regressors). For a soft tree with
+        ``prediction="mixture"`` the model's own prediction averages all leaves and
+        can differ.
     path_probability : float
         Product of the step probabilities: for a soft tree, the weight the mixture
         gives this leaf.
     leaf_value : ndarray
         The leaf's class distribution or value.
+    routing : str
+        How the student chose this path: ``"hard"`` (the test at each node decides),
+        or a soft tree's ``prediction``: ``"greedy"`` (the likelier branch at each
+        node), ``"max_path"`` (the leaf of greatest path probability: a step may take
+        the less likely branch) or ``"mixture"`` (the most probable leaf; the
+        prediction is the path-weighted average of all leaves).
     """
 
     nodes: list[int]
@@ -50,12 +59,18 @@ class PredictionPath:
     prediction: Any
     path_probability: float
     leaf_value: np.ndarray
+    routing: str = HARD
 
     def __str__(self) -> str:
         lines = []
+        if self.routing in _ROUTING_NOTES:
+            lines.append(_ROUTING_NOTES[self.routing])
         for k, step in enumerate(self.steps):
-            prob = f"  (p={step['probability']:.3f})" if step["probability"] < 1 else ""
-            lines.append(f"{k + 1}. node {step['node']}: {step['condition']}{prob}")
+            prob = f" (p={step['probability']:.3f})" if step["probability"] < 1 else ""
+            lines.append(
+                f"{k + 1}. node {step['node']}: {step['condition']} "
+                f"-> {step['direction']}{prob}"
+            )
         lines.append(
             f"=> node {self.leaf} (leaf): {self.prediction}"
             + (
@@ -67,123 +82,47 @@ class PredictionPath:
         return "\n".join(lines)
 
 
-def _as_row(view: _ModelView, x) -> np.ndarray:
-    """One sample, passed through the wrappers' conversions, as a 1-D float array."""
-    if hasattr(x, "to_frame") and not hasattr(x, "columns"):  # a pandas Series
-        row = x.to_frame().T.infer_objects()
-    elif hasattr(x, "columns"):
-        row = x
-    else:
-        row = np.asarray(x)
-        if row.ndim == 1:
-            row = row[None, :]
-    for transform in view.transforms:
-        row = transform(row)
-    if hasattr(row, "toarray"):
-        row = row.toarray()
-    row = np.asarray(row, dtype=np.float64)
-    if row.ndim != 2 or row.shape[0] != 1:
+_ROUTING_NOTES = {
+    "max_path": "(prediction='max_path': the leaf of greatest path probability; a "
+    "step may take the less likely branch)",
+    "mixture": "(prediction='mixture': the most probable leaf; the model predicts the "
+    "average of all leaves weighted by their path probabilities)",
+}
+
+
+def _one_row(view: _ModelView, x, what: str = "highlight"):
+    """One sample as the student sees it: (model input, 1-D float array)."""
+    X, values = view.inputs(x, what)
+    if values.shape[0] != 1:
+        raise ValueError(
+            f"{what} must be one sample (a 1-D array of {view.n_features} values or "
+            f"a single row); got {values.shape[0]} rows."
+        )
+    return X, values[0]
+
+
+def _follow(view: _ModelView, x, precision: int, top_k: int | None):
+    """The path the student takes for one sample ``x`` (in the user's format), and
+    why: (nodes, steps, path probability)."""
+    paths, values = view.paths(x, "highlight")
+    if len(paths) != 1:
         raise ValueError(
             f"highlight must be one sample (a 1-D array of {view.n_features} values or "
-            f"a single row); got an array of shape {row.shape}."
+            f"a single row); got {len(paths)} rows."
         )
-    if row.shape[1] != view.n_features:
-        raise ValueError(
-            f"highlight has {row.shape[1]} features but the student expects "
-            f"{view.n_features}."
-        )
-    return row[0]
-
-
-def _oblique_logit(view: _ModelView, node: int, x: np.ndarray) -> float:
-    return float(view.beta[node] * (x @ view.weights[node] + view.bias[node]))
-
-
-def _soft_target_leaf(view: _ModelView, x: np.ndarray) -> int:
-    """Node id of the leaf with the largest path probability (what ``apply`` uses)."""
-    n_inner = (view.n_nodes - 1) // 2
-    z = view.beta[:n_inner] * (view.weights[:n_inner] @ x + view.bias[:n_inner])
-    log_right = -np.logaddexp(0.0, -z)
-    log_left = log_right - z
-    log_path = np.zeros(view.n_nodes)
-    for node in range(n_inner):
-        log_path[2 * node + 1] = log_path[node] + log_left[node]
-        log_path[2 * node + 2] = log_path[node] + log_right[node]
-    return n_inner + int(np.argmax(log_path[n_inner:]))
-
-
-def _route(view: _ModelView, x: np.ndarray, precision: int, top_k: int | None):
-    """Follow ``x`` to its leaf; return (nodes, steps, path probability)."""
-    if view.kind == "oblique" and view.soft:
-        # Max-path: the leaf of greatest path probability, as apply() reports; on
-        # rare samples it differs from taking the likelier branch at every node.
-        leaf = _soft_target_leaf(view, x)
-        nodes = [leaf]
-        while nodes[-1] > 0:
-            nodes.append((nodes[-1] - 1) // 2)
-        nodes.reverse()
-    else:
-        nodes = [0]
-        while not view.is_leaf(nodes[-1]):
-            node = nodes[-1]
-            if view.kind == "axis":
-                value = x[int(view.feature[node])]
-                if np.isnan(value):
-                    missing = view.missing_left
-                    go_left = bool(missing[node]) if missing is not None else True
-                else:
-                    go_left = bool(value <= view.threshold[node])
-            else:
-                go_left = not _oblique_logit(view, node, x) > 0
-            child = view.children_left[node] if go_left else view.children_right[node]
-            nodes.append(int(child))
+    nodes, x = paths[0], values[0]
     steps = []
     prob = 1.0
     for node, child in zip(nodes[:-1], nodes[1:]):
         go_left = child == view.children_left[node]
         if view.kind == "axis":
-            f = int(view.feature[node])
-            value = x[f]
-            op = "<=" if value <= view.threshold[node] else ">"
-            condition = (
-                f"{view.feature_names[f]} = {_num(value, precision)} {op} "
-                f"{_num(view.threshold[node], precision)}"
-            )
-            if _category_side(view, node, go_left) is not None and np.isfinite(value):
-                name = view.categories[f][int(value)]
-                condition = (
-                    f"{view.feature_names[f]} = {name}: "
-                    f"{_axis_condition(view, node, go_left, precision)}"
-                )
+            condition, features = _axis_step(view, node, go_left, x, precision)
             p_step = 1.0
-            features = {view.feature_names[f]: float(value)}
         else:
-            logit = _oblique_logit(view, node, x)
-            p_right = float(1.0 / (1.0 + np.exp(-np.clip(logit, -500.0, 500.0))))
+            condition, features, p_right = _oblique_step(
+                view, node, x, precision, top_k
+            )
             p_step = (1.0 - p_right if go_left else p_right) if view.soft else 1.0
-            w, b = view.weights[node], view.bias[node]
-            if view.beta[node] < 0:
-                w, b = -w, -b
-            score = float(x @ w + b)
-            # For one sample, the terms that matter are the largest |w_i * x_i|.
-            contrib = x * w
-            order = _top_terms(contrib, top_k)
-            parts = [
-                f"{'-' if contrib[i] < 0 else '+'} "
-                f"{_num(abs(contrib[i]), precision)} ({view.feature_names[i]})"
-                for i in order
-            ]
-            hidden = int(np.count_nonzero(contrib)) - len(order)
-            if hidden > 0:
-                rest = float(contrib.sum() - contrib[order].sum())
-                parts.append(f"{'-' if rest < 0 else '+'} {_num(abs(rest), precision)}")
-                parts[-1] += f" ({hidden} more)"
-            parts.append(f"{'-' if b < 0 else '+'} {_num(abs(b), precision)} (bias)")
-            expr = " ".join(parts)
-            expr = expr[2:] if expr.startswith("+ ") else "-" + expr[2:]
-            op = "<=" if score <= 0 else ">"
-            condition = f"{expr} = {_num(score, precision)} {op} 0"
-            features = {view.feature_names[i]: float(x[i]) for i in order}
         prob *= p_step
         steps.append(
             {
@@ -197,6 +136,53 @@ def _route(view: _ModelView, x: np.ndarray, precision: int, top_k: int | None):
     return nodes, steps, prob
 
 
+def _axis_step(view, node, go_left, x, precision):
+    f = int(view.feature[node])
+    name, value = view.feature_names[f], x[f]
+    if np.isnan(value):
+        return f"{name} is missing", {name: float(value)}
+    # The comparison the model made: the side it took.
+    op = "<=" if go_left else ">"
+    condition = f"{name} = {_num(value, precision)} {op} "
+    condition += _num(view.threshold[node], precision)
+    if _category_side(view, node, go_left) is not None:
+        category = view.categories[f][int(value)]
+        condition = f"{name} = {category}: "
+        condition += _axis_condition(view, node, go_left, precision)
+    return condition, {name: float(value)}
+
+
+def _oblique_step(view, node, x, precision, top_k):
+    """Text of an oblique test on ``x``, the features it read, P(right)."""
+    logit = float(view.beta[node] * (x @ view.weights[node] + view.bias[node]))
+    p_right = float(1.0 / (1.0 + np.exp(-np.clip(logit, -500.0, 500.0))))
+    w, b = view.weights[node], view.bias[node]
+    if view.beta[node] < 0:
+        w, b = -w, -b
+    score = float(x @ w + b)
+    # For one sample, the terms that matter are the largest |w_i * x_i|.
+    contrib = x * w
+    order = _top_terms(contrib, top_k)
+    parts = [
+        f"{'-' if contrib[i] < 0 else '+'} "
+        f"{_num(abs(contrib[i]), precision)} ({view.feature_names[i]})"
+        for i in order
+    ]
+    hidden = int(np.count_nonzero(contrib)) - len(order)
+    if hidden > 0:
+        rest = float(contrib.sum() - contrib[order].sum())
+        parts.append(f"{'-' if rest < 0 else '+'} {_num(abs(rest), precision)}")
+        parts[-1] += f" ({hidden} more)"
+    parts.append(f"{'-' if b < 0 else '+'} {_num(abs(b), precision)} (bias)")
+    expr = " ".join(parts)
+    expr = expr[2:] if expr.startswith("+ ") else "-" + expr[2:]
+    # The sign of the score, as computed: a soft tree's max path may still go the
+    # other way (the step's probability says how likely that branch was).
+    op = "<=" if score <= 0 else ">"
+    condition = f"{expr} = {_num(score, precision)} {op} 0"
+    return condition, {view.feature_names[i]: float(x[i]) for i in order}, p_right
+
+
 def prediction_path(
     estimator,
     x,
@@ -208,8 +194,10 @@ def prediction_path(
 ) -> PredictionPath:
     """Follow one sample from the root of a tree student to its leaf.
 
-    For soft trees this is the max-path: at every inner node the branch with the
-    larger probability, the path ``apply`` and ``decision_path`` report.
+    The path is the one the student's own ``decision_path`` reports (through the
+    conversions of a distiller or pipeline): for a soft tree it follows its
+    ``prediction`` mode — the likelier branch at every node (``"greedy"``) or the
+    leaf of greatest path probability (``"max_path"``, ``"mixture"``).
 
     Parameters
     ----------
@@ -253,8 +241,7 @@ def prediction_path(
         )
     precision = _check_precision(precision)
     top_k = _check_top_k(top_k)
-    row = _as_row(view, x)
-    nodes, steps, prob = _route(view, row, precision, top_k)
+    nodes, steps, prob = _follow(view, x, precision, top_k)
     leaf = nodes[-1]
     value = view.value[leaf].copy()
     return PredictionPath(
@@ -264,6 +251,7 @@ def prediction_path(
         prediction=_leaf_prediction(view, value),
         path_probability=prob,
         leaf_value=value,
+        routing=view.routing,
     )
 
 

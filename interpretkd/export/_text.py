@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
 
 from interpretkd.export._format import (
+    ROUTING_HEADERS,
     _check_depth,
     _check_precision,
     _check_share,
@@ -64,12 +66,16 @@ def _axis_condition(view, node, go_left: bool, precision: int) -> str:
 def _condition(view, node, go_left, precision, top_k) -> str:
     if view.kind == "axis":
         return _axis_condition(view, node, go_left, precision)
+    op = "<=" if go_left else ">"
+    return f"{_score_text(view, node, precision, top_k)} {op} 0"
+
+
+def _score_text(view, node, precision, top_k) -> str:
+    """An oblique node's score ``w @ x + b``, signed so that > 0 goes right."""
     w, b = view.weights[node], view.bias[node]
     if view.beta[node] < 0:  # right when beta * score > 0, i.e. score < 0
         w, b = -w, -b
-    op = "<=" if go_left else ">"
-    text = _linear_text(view, w, b, precision, top_k, scale=view.feature_scale)
-    return f"{text} {op} 0"
+    return _linear_text(view, w, b, precision, top_k, scale=view.feature_scale)
 
 
 def export_text(
@@ -84,7 +90,7 @@ def export_text(
     style: str = "tree",
     show_samples: bool = True,
 ) -> str:
-    """Write a fitted student as if/then rules.
+    """Write a fitted student as if/then rules, or a soft tree as its routing.
 
     Parameters
     ----------
@@ -97,7 +103,7 @@ def export_text(
     top_k : int or None, default=None
         Terms written per oblique split, largest ``|weight|`` (times
         ``feature_scale_`` where the estimator has it) first. None writes every
-        non-zero term, so the rules decide exactly as the tree's max-path does.
+        non-zero term, so that a hard tree's rules are the model.
     precision : int, default=3
         Digits after the decimal point.
     min_share : float, default=None
@@ -116,9 +122,19 @@ def export_text(
 
     Notes
     -----
-    An oblique split reads ``w1 * a + w2 * b + bias > 0`` for the right branch; for a
-    soft tree that is where the node sends a sample with probability above 1/2.
-    Linear students are written as one equation per output.
+    The rules of a hard tree (scikit-learn's trees, TAO trees) and of a soft tree
+    with ``prediction="greedy"`` are the model: for every sample, the one rule whose
+    conditions hold names the leaf its ``apply`` reports (written with all terms
+    and ``precision=17``, exactly; axis-aligned trees compare ``float32`` values, as
+    scikit-learn's do). An oblique split reads ``w1 * a + w2 * b + bias > 0`` for
+    the right branch.
+
+    A soft tree with ``prediction="max_path"`` or ``"mixture"`` is not a set of
+    if/else rules: its text starts with ``#`` lines that say how it routes a
+    sample, then gives each node's score (``node 0: score = ...``) and the tree's
+    branches (``left:`` / ``right:``) or, with ``style="rules"``, each leaf's path;
+    no line claims a rule that the model does not follow. Linear students are
+    written as one equation per output.
 
     Examples
     --------
@@ -148,39 +164,74 @@ def export_text(
         return _linear_equations(view, top_k, precision)
     drawn, collapsed = _visible_nodes(view, max_depth, min_share, [])
     cut = set(collapsed)
-    lines: list[str] = []
+    header = ROUTING_HEADERS.get(view.routing, "")
+    lines = [f"# {line}" for line in textwrap.wrap(header, 86)]
 
-    def walk(node: int, indent: int, conditions: list[str]) -> None:
+    def stub(node: int) -> str:
+        if view.share is None:
+            return "..."
+        return f"... (share={100 * view.share[node]:.2g}%)"
+
+    def leaf_line(node: int) -> str:
+        return _leaf_text(view, node, precision, show_samples)
+
+    def exact(node: int, indent: int, conditions: list[str]) -> None:
         pad = "|   " * indent
+        rule = f"if {' and '.join(conditions) or 'True'} then "
         if node in cut:
-            share = ""
-            if view.share is not None:
-                share = f" (share={100 * view.share[node]:.2g}%)"
-            if style == "tree":
-                lines.append(f"{pad}...{share}")
-            else:
-                lines.append(f"if {' and '.join(conditions) or 'True'} then ...{share}")
+            lines.append(f"{pad}{stub(node)}" if style == "tree" else rule + stub(node))
             return
         if view.is_leaf(node):
-            leaf = _leaf_text(view, node, precision, show_samples)
-            if style == "tree":
-                lines.append(f"{pad}then {leaf}")
-            else:
-                lines.append(f"if {' and '.join(conditions) or 'True'} then {leaf}")
+            leaf = leaf_line(node)
+            lines.append(f"{pad}then {leaf}" if style == "tree" else rule + leaf)
             return
         left_cond = _condition(view, node, True, precision, top_k)
         right_cond = _condition(view, node, False, precision, top_k)
         if style == "tree":
             lines.append(f"{pad}if {left_cond}:")
-            walk(int(view.children_left[node]), indent + 1, conditions)
+            exact(int(view.children_left[node]), indent + 1, conditions)
             lines.append(f"{pad}else:  # {right_cond}")
-            walk(int(view.children_right[node]), indent + 1, conditions)
+            exact(int(view.children_right[node]), indent + 1, conditions)
         else:
-            walk(int(view.children_left[node]), indent, [*conditions, left_cond])
-            walk(int(view.children_right[node]), indent, [*conditions, right_cond])
+            exact(int(view.children_left[node]), indent, [*conditions, left_cond])
+            exact(int(view.children_right[node]), indent, [*conditions, right_cond])
 
-    walk(0, 0, [])
+    def node_line(node: int) -> str:
+        score = _score_text(view, node, precision, top_k)
+        beta = _num(view.beta[node], precision)
+        return f"node {node}: score = {score}; P(right) = sigmoid({beta} * score)"
+
+    def soft(node: int, indent: int, path: list[str]) -> None:
+        pad = "|   " * indent
+        if node in cut:
+            text = stub(node)
+            lines.append(f"{pad}{text}" if style == "tree" else _path(path, text))
+            return
+        if view.is_leaf(node):
+            text = f"node {node} (leaf): {leaf_line(node)}"
+            lines.append(f"{pad}{text}" if style == "tree" else _path(path, text))
+            return
+        if style == "tree":
+            lines.append(f"{pad}{node_line(node)}")
+        for side, child in (
+            ("left", view.children_left[node]),
+            ("right", view.children_right[node]),
+        ):
+            if style == "tree":
+                lines.append(f"{pad}|   {side}:")
+            soft(int(child), indent + 2, [*path, f"node {node} {side}"])
+
+    if view.exact_rules:
+        exact(view.root, 0, [])
+    else:
+        if style == "rules":
+            lines += [node_line(n) for n in drawn if not view.is_leaf(n)]
+        soft(view.root, 0, [])
     return "\n".join(lines) + "\n"
+
+
+def _path(steps: list[str], end: str) -> str:
+    return f"path {', '.join(steps) or '(root)'} -> {end}"
 
 
 def _linear_equations(view, top_k, precision) -> str:

@@ -1,7 +1,10 @@
 """A common view of every supported student: what export needs to know about it.
 
 Unwraps distillers and pipelines and describes the student found inside as arrays
-over its nodes (trees) or its coefficients (linear models), with names.
+over its nodes (trees) or its coefficients (linear models), with names. Where a row
+goes is never worked out here: :meth:`_ModelView.paths` passes the rows through the
+wrappers' own conversions and asks the student's ``decision_path``, so every picture,
+rule and path export draws is the route the model takes.
 """
 
 from __future__ import annotations
@@ -11,14 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from interpretkd._validation import is_fitted_distiller
 
-# --------------------------------------------------------------------------------------
-# A common view of every supported student
-# --------------------------------------------------------------------------------------
+# How a tree student sends a row to a leaf (``_ModelView.routing``).
+HARD = "hard"  # one test per node decides: the rules are the model
+SOFT_ROUTINGS = ("greedy", "max_path", "mixture")  # a soft tree's prediction modes
 
 
 @dataclass
@@ -30,8 +34,16 @@ class _ModelView:
     n_features: int
     feature_names: list[str]
     class_names: list[str] | None
+    # Trees: the estimator whose ``decision_path`` routes rows (its columns are the
+    # node ids below), the conversions from the user's rows to its input, and how
+    # it routes: HARD, or a soft tree's ``prediction`` ("greedy" is hard too: the
+    # likelier branch at every node).
+    model: Any = None
     transforms: list[Any] = field(default_factory=list)
-    # Trees (axis and oblique): arrays over all nodes.
+    routing: str = HARD
+    # Trees (axis and oblique): arrays over all node ids; only the nodes reachable
+    # from ``root`` are part of the tree (a TAO tree's pruned nodes are skipped).
+    root: int = 0
     children_left: np.ndarray | None = None
     children_right: np.ndarray | None = None
     depth: np.ndarray | None = None
@@ -42,11 +54,11 @@ class _ModelView:
     feature: np.ndarray | None = None
     threshold: np.ndarray | None = None
     missing_left: np.ndarray | None = None
-    # Oblique splits: right with probability sigmoid(beta * (x @ w + b)).
+    # Oblique splits: right when w @ x + b > 0 (soft: with probability
+    # sigmoid(beta * (w @ x + b))).
     weights: np.ndarray | None = None
     bias: np.ndarray | None = None
     beta: np.ndarray | None = None
-    soft: bool = False
     # Spread of each feature in the training data (the estimator's
     # ``feature_scale_``): oblique terms are ranked by |w| * scale, the change in
     # the split's score over one typical step of the feature, so a feature that
@@ -63,8 +75,28 @@ class _ModelView:
     def n_nodes(self) -> int:
         return 0 if self.children_left is None else len(self.children_left)
 
+    @property
+    def soft(self) -> bool:
+        """Whether the nodes have branch probabilities (a soft tree)."""
+        return self.routing in SOFT_ROUTINGS
+
+    @property
+    def exact_rules(self) -> bool:
+        """Whether one test per node decides the path, so rules are the model."""
+        return self.routing in (HARD, "greedy")
+
     def is_leaf(self, node: int) -> bool:
         return self.children_left[node] < 0
+
+    def nodes(self) -> list[int]:
+        """The tree's nodes, parents before children (depth first, left first)."""
+        out, stack = [], [self.root]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            if not self.is_leaf(node):
+                stack += [int(self.children_right[node]), int(self.children_left[node])]
+        return out
 
     def output_names(self) -> list[str]:
         if self.class_names is not None:
@@ -73,6 +105,51 @@ class _ModelView:
         if self.coef is not None:
             n_out = self.coef.shape[0]
         return ["value"] if n_out == 1 else [f"y[{k}]" for k in range(n_out)]
+
+    def inputs(self, X, what: str = "X"):
+        """User rows converted as ``predict`` converts them: (model input, floats)."""
+        if isinstance(X, pd.Series):
+            X = X.to_frame().T.infer_objects()
+        elif not hasattr(X, "columns") and not hasattr(X, "toarray"):
+            X = np.asarray(X)
+            if X.ndim == 1:
+                X = X[None, :]
+        for transform in self.transforms:
+            X = transform(X)
+        values = X.toarray() if hasattr(X, "toarray") else X
+        # Axis-aligned trees (scikit-learn's, TAO's) compare float32 values: show
+        # the values they compare.
+        dtype = np.float32 if self.kind == "axis" else np.float64
+        values = np.asarray(values, dtype=dtype).astype(np.float64)
+        if values.ndim != 2 or values.shape[1] != self.n_features:
+            width = values.shape[-1] if values.ndim else 1
+            raise ValueError(
+                f"{what} has {width} features but the student expects "
+                f"{self.n_features}."
+            )
+        names = getattr(self.model, "feature_names_in_", None)
+        if names is not None and not hasattr(X, "columns"):
+            X = pd.DataFrame(np.asarray(X), columns=names)
+        elif names is None and hasattr(X, "columns"):
+            X = X.to_numpy()
+        return X, values
+
+    def paths(self, X, what: str = "X") -> tuple[list[list[int]], np.ndarray]:
+        """The nodes each row passes, root to leaf, as the model's ``decision_path``
+        reports them, and the rows as the student sees them (floats)."""
+        X_model, values = self.inputs(X, what)
+        indicator = self.model.decision_path(X_model).tocsr()
+        indicator.sort_indices()
+        # Node ids grow from root to leaf (sklearn numbers depth first, heap order
+        # by level). A TAO tree's path also lists its pruned nodes; the view skips
+        # them, as the tree's structure does.
+        in_tree = np.zeros(self.n_nodes, dtype=bool)
+        in_tree[self.nodes()] = True
+        paths = [
+            [int(n) for n in indicator.indices[start:stop] if in_tree[n]]
+            for start, stop in zip(indicator.indptr[:-1], indicator.indptr[1:])
+        ]
+        return paths, values
 
 
 def _resolve(estimator, feature_names, class_names) -> _ModelView:
@@ -116,17 +193,8 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
             transforms.append(est.transform_for_student)  # the distiller's input
             est = est.student_
             continue
-        axis_tao = getattr(est, "split", None) == "axis" and hasattr(est, "as_sklearn")
-        if (hasattr(est, "inner_weights_") and not axis_tao) or hasattr(est, "tree_"):
+        if hasattr(est, "inner_weights_") or hasattr(est, "tree_"):
             break
-        if hasattr(est, "as_sklearn") and callable(est.as_sklearn):
-            check_is_fitted(est)
-            if names_f is None and hasattr(est, "feature_names_in_"):
-                names_f = [str(n) for n in est.feature_names_in_]
-            if names_c is None and hasattr(est, "classes_"):
-                names_c = [str(c) for c in est.classes_]
-            est = est.as_sklearn()
-            continue
         if hasattr(est, "coef_"):
             break
         try:
@@ -135,7 +203,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
             pass  # not an estimator at all; the message below lists what is accepted
         raise TypeError(
             f"Cannot export an estimator of type {type(est).__name__}. Supported: "
-            "interpretkd soft and oblique trees, scikit-learn decision trees and "
+            "interpretkd soft and TAO trees, scikit-learn decision trees and "
             "linear models, a fitted DistilledClassifier/DistilledRegressor or a "
             "Pipeline ending in one of these. For an ensemble, export one of its "
             "estimators_, or distill it into a tree first."
@@ -145,12 +213,15 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
 
     if names_f is None and hasattr(est, "feature_names_in_"):
         names_f = [str(n) for n in est.feature_names_in_]
+    if names_c is None and hasattr(est, "classes_"):
+        names_c = [str(c) for c in est.classes_]
     if hasattr(est, "inner_weights_"):
-        view = _oblique_view(est)
+        view = _heap_view(est)
     elif hasattr(est, "tree_"):
         view = _axis_view(est)
     else:
         view = _linear_view(est)
+    view.model = est
     view.transforms = transforms
     view.categories = categories
 
@@ -163,12 +234,11 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     )
     if view.is_classifier:
         n_classes = _n_classes(view)
-        default = [str(c) for c in getattr(est, "classes_", range(n_classes))]
         view.class_names = _check_names(
             class_names if class_names is not None else names_c,
             n_classes,
             "class_names",
-            default=default,
+            default=[str(c) for c in range(n_classes)],
             explicit=class_names is not None,
         )
     elif class_names is not None:
@@ -229,7 +299,7 @@ def _axis_view(est) -> _ModelView:
         class_names=None,
         children_left=left,
         children_right=right,
-        depth=_depths(left, right),
+        depth=_depths(left, right, 0),
         value=value,
         share=weighted / weighted[0] if weighted[0] > 0 else None,
         samples=np.asarray(tree.n_node_samples, dtype=np.int64),
@@ -239,16 +309,22 @@ def _axis_view(est) -> _ModelView:
     )
 
 
-def _depths(left, right) -> np.ndarray:
+def _depths(left, right, root) -> np.ndarray:
     depth = np.zeros(len(left), dtype=np.int64)
-    for node in range(len(left)):  # sklearn numbers a parent before its children
+    for node in range(root, len(left)):  # a parent is numbered before its children
         if left[node] >= 0:
             depth[left[node]] = depth[node] + 1
             depth[right[node]] = depth[node] + 1
     return depth
 
 
-def _oblique_view(est) -> _ModelView:
+def _heap_view(est) -> _ModelView:
+    """A heap-numbered tree: a soft tree or a TAO tree (see ``interpretkd.tao``).
+
+    An all-zero row of a hard tree's ``inner_weights_`` is a pruned node: every row
+    goes left (bias <= 0) or right, so the view links its parent straight to the
+    child that is taken, and the other subtree is not part of the tree.
+    """
     weights = np.asarray(est.inner_weights_, dtype=np.float64)
     if weights.ndim != 2:
         raise ValueError(
@@ -261,59 +337,90 @@ def _oblique_view(est) -> _ModelView:
             f"inner_weights_ has {n_inner} rows; a heap-numbered tree has 2**depth - 1 "
             "inner nodes."
         )
-    n_leaves = n_inner + 1
-    n_nodes = n_inner + n_leaves
+    n_nodes = 2 * n_inner + 1
     bias = np.asarray(getattr(est, "inner_bias_", np.zeros(n_inner)), dtype=np.float64)
     beta = np.broadcast_to(
         np.asarray(getattr(est, "beta_", 1.0), dtype=np.float64), (n_inner,)
-    ).copy()
+    )
+    soft = hasattr(est, "path_probability")
+    routing = getattr(est, "prediction", "max_path") if soft else HARD
+    pruned = np.zeros(n_inner, dtype=bool) if soft else ~np.any(weights, axis=1)
+
+    def taken(node: int) -> int:  # the first node below ``node`` that is not pruned
+        while node < n_inner and pruned[node]:
+            node = 2 * node + 1 + int(bias[node] > 0)
+        return node
+
+    left = np.full(n_nodes, -1, dtype=np.int64)
+    right = np.full(n_nodes, -1, dtype=np.int64)
+    for node in np.flatnonzero(~pruned):
+        left[node], right[node] = taken(2 * node + 1), taken(2 * node + 2)
+    root = taken(0)
+
     is_classifier = hasattr(est, "leaf_distributions_")
-    if is_classifier:
-        leaves = np.asarray(est.leaf_distributions_, dtype=np.float64)
-    else:
-        leaves = np.asarray(est.leaf_values_, dtype=np.float64)
-        if leaves.ndim == 1:
-            leaves = leaves[:, None]
+    leaves = np.asarray(
+        est.leaf_distributions_ if is_classifier else est.leaf_values_,
+        dtype=np.float64,
+    )
+    leaves = leaves.reshape(n_inner + 1, -1)
     value = np.full((n_nodes, leaves.shape[1]), np.nan)
     value[n_inner:] = leaves
+    # The training data reaching each node: a soft tree's mean path probability, a
+    # TAO tree's training rows and weight.
+    samples = getattr(est, "n_node_samples_", None)
+    mass = getattr(est, "weighted_n_node_samples_", None)
     share = getattr(est, "node_sample_share_", None)
+    if mass is not None and mass.shape == (n_nodes,) and mass[root] > 0:
+        share = np.asarray(mass, dtype=np.float64) / mass[root]
     if share is not None:
         share = np.asarray(share, dtype=np.float64)
-        if share.shape != (n_nodes,):
-            share = None
-        elif is_classifier:
-            # An inner node's distribution: its leaves weighted by the data they hold.
-            for node in range(n_inner - 1, -1, -1):
-                kids = [2 * node + 1, 2 * node + 2]
-                mass = share[kids].sum()
-                if mass > 0:
-                    value[node] = (value[kids] * share[kids, None]).sum(axis=0) / mass
-    nodes = np.arange(n_nodes)
-    left = np.where(nodes < n_inner, 2 * nodes + 1, -1)
-    right = np.where(nodes < n_inner, 2 * nodes + 2, -1)
-    full_weights = np.zeros((n_nodes, n_features))
-    full_weights[:n_inner] = weights
-    full_bias = np.zeros(n_nodes)
-    full_bias[:n_inner] = bias
-    full_beta = np.ones(n_nodes)
-    full_beta[:n_inner] = beta
-    return _ModelView(
-        kind="oblique",
+        share = share if share.shape == (n_nodes,) else None
+    axis = not soft and getattr(est, "split", None) == "axis" and _one_feature(weights)
+    if share is not None and (is_classifier or axis):
+        # An inner node's value: its children's weighted by the data they hold.
+        for node in range(n_inner - 1, -1, -1):
+            if pruned[node]:
+                continue
+            kids = [left[node], right[node]]
+            total = share[kids].sum()
+            if total > 0:
+                value[node] = (value[kids] * share[kids, None]).sum(axis=0) / total
+    view = _ModelView(
+        kind="axis" if axis else "oblique",
         is_classifier=is_classifier,
         n_features=n_features,
         feature_names=[],
         class_names=None,
+        routing=routing,
+        root=root,
         children_left=left,
         children_right=right,
-        depth=np.floor(np.log2(nodes + 1)).astype(np.int64),
+        depth=_depths(left, right, root),
         value=value,
         share=share,
-        weights=full_weights,
-        bias=full_bias,
-        beta=full_beta,
-        soft=hasattr(est, "path_probability") or hasattr(est, "beta_"),
+        samples=None if samples is None else np.asarray(samples, dtype=np.int64),
         feature_scale=_feature_scale(est, n_features),
     )
+    if axis:
+        # A TAO axis split sends x right when x[f] + b > 0: left when x[f] <= -b.
+        view.feature = np.zeros(n_nodes, dtype=np.int64)
+        view.feature[:n_inner] = np.argmax(weights != 0, axis=1)
+        view.threshold = np.zeros(n_nodes)
+        view.threshold[:n_inner] = -bias
+    else:
+        view.weights = np.zeros((n_nodes, n_features))
+        view.weights[:n_inner] = weights
+        view.bias = np.zeros(n_nodes)
+        view.bias[:n_inner] = bias
+        view.beta = np.ones(n_nodes)
+        view.beta[:n_inner] = beta
+    return view
+
+
+def _one_feature(weights: np.ndarray) -> bool:
+    """Every split tests one feature with weight 1 (pruned rows are all zero)."""
+    nonzero = weights != 0
+    return bool(np.all(nonzero.sum(axis=1) <= 1) and np.all(weights[nonzero] == 1.0))
 
 
 def _feature_scale(est, n_features: int) -> np.ndarray | None:
@@ -336,6 +443,7 @@ def _linear_view(est) -> _ModelView:
         n_features=coef.shape[1],
         feature_names=[],
         class_names=None,
+        routing="",
         coef=coef,
         intercept=intercept,
     )
