@@ -12,6 +12,11 @@ underflow), and the loss is the path-weighted cross-entropy of the paper plus it
 balance penalty. The fitted state is plain NumPy, so a fitted estimator pickles, loads
 and predicts without torch device state; prediction runs in NumPy.
 
+A fitted tree routes a sample by its ``prediction`` mode: the leaf of greatest path
+probability (``"max_path"``), the likelier branch at every node (``"greedy"``, a hard
+oblique tree and exactly its text rules) or all leaves weighted (``"mixture"``).
+``apply`` and ``decision_path`` report that route, and export draws it.
+
 Modules: ``_classes`` (the estimators), ``_base`` (what they share), ``_trainer`` (the
 torch training loop), ``_torch_ops`` (torch path algebra), ``_routing`` (NumPy
 routing of a fitted tree).

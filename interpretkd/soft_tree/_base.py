@@ -351,7 +351,7 @@ class _BaseSoftDecisionTree(BaseEstimator):
         d = self.max_depth
         if self.prediction == "greedy":
             parts = [
-                _greedy_leaves(part, self.inner_weights_, self.inner_bias_, d)
+                _greedy_leaves(part @ self.inner_weights_.T + self.inner_bias_, d)
                 for part in self._chunks(X)
             ]
         else:

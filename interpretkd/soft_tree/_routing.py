@@ -37,17 +37,17 @@ def _log_path_numpy(X, weights, bias, beta, max_depth: int) -> np.ndarray:
     return np.concatenate(levels, axis=1)
 
 
-def _greedy_leaves(X, weights, bias, max_depth: int) -> np.ndarray:
+def _greedy_leaves(scores: np.ndarray, max_depth: int) -> np.ndarray:
     """Heap id of the leaf reached by taking the likelier branch at every node.
 
-    A row goes right at node ``i`` when ``X @ weights[i] + bias[i] > 0`` (the
-    inverse temperature is positive, so it does not change the sign): exactly the
-    hard oblique tree that the text rules of a tree with ``prediction="greedy"``
-    spell out.
+    ``scores`` holds every inner node's ``x @ w + b`` (heap order, one row per
+    sample). A row goes right at node ``i`` when ``scores[:, i] > 0`` (the inverse
+    temperature is positive, so it does not change the sign): exactly the hard
+    oblique tree that the text rules of a tree with ``prediction="greedy"`` spell
+    out. The trainer scores validation rows with this function too.
     """
-    rows = np.arange(X.shape[0])
-    scores = X @ weights.T + bias
-    node = np.zeros(X.shape[0], dtype=np.int64)
+    rows = np.arange(scores.shape[0])
+    node = np.zeros(scores.shape[0], dtype=np.int64)
     for _ in range(max_depth):
         node = 2 * node + 1 + (scores[rows, node] > 0)
     return node

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from interpretkd.soft_tree._routing import _node_depths
+from interpretkd.soft_tree._routing import _greedy_leaves, _node_depths
 from interpretkd.soft_tree._torch_ops import (
     _bit_reversed_order,
     _leaf_log_path_torch,
@@ -425,17 +425,14 @@ class _Trainer:
             return -float((w * (out - T).square().sum(1)).sum() / w.sum())
 
     def _greedy_leaves(self, X):
-        """Internal-order index of the leaf each row reaches by the likelier branch."""
-        torch = self.torch
+        """Internal-order index of the leaf each row reaches by the likelier branch
+        (the routing of ``prediction="greedy"``, defined once in ``_routing``)."""
         # Node scores in heap order (the bit-reversed order is its own inverse).
         heap = self.inner_order.to(X.device)
-        scores = torch.addmm(self.bias, X, self.weight.t())[:, heap]
-        node = torch.zeros(X.shape[0], dtype=torch.long, device=X.device)
-        for _ in range(self.max_depth):
-            right = scores.gather(1, node.unsqueeze(1)).squeeze(1) > 0
-            node = 2 * node + 1 + right.long()
-        heap_leaf = node - (2**self.max_depth - 1)
-        return self.leaf_order.to(X.device)[heap_leaf]
+        scores = self.torch.addmm(self.bias, X, self.weight.t())[:, heap]
+        leaf = _greedy_leaves(scores.cpu().numpy(), self.max_depth)
+        heap_leaf = self.torch.as_tensor(leaf - (2**self.max_depth - 1))
+        return self.leaf_order[heap_leaf].to(X.device)
 
     def run_epochs(
         self, X, T, w, n_epochs, X_val=None, T_val=None, w_val=None, gen=None

@@ -13,7 +13,8 @@ faithful.
 Splits are axis-aligned (``split="axis"``, exportable as a plain scikit-learn tree with
 :meth:`TAOTreeClassifier.as_sklearn`) or sparse oblique (``split="oblique"``, a few
 weights per node). ``to_hard_tree`` turns a fitted soft decision tree into the oblique
-hard tree that follows its most probable path, ready to be refined by TAO.
+hard tree that takes the likelier branch at every node — the soft tree read with
+``prediction="greedy"``, row for row — ready to be refined by TAO.
 
 Tree structure follows the package convention: nodes in heap order (root 0, children
 of ``i`` are ``2i + 1`` left and ``2i + 2`` right), a tree of depth ``d`` has
