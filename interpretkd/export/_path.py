@@ -227,8 +227,8 @@ def prediction_path(
     >>> from interpretkd import prediction_path
     >>> path = prediction_path(tree, X.iloc[100], class_names=["set", "vers", "virg"])
     >>> print(path)
-    1. node 0: petal width (cm) = 2.5 > 0.8
-    2. node 2: petal width (cm) = 2.5 > 1.75
+    1. node 0: petal width (cm) = 2.5 > 0.8 -> right
+    2. node 2: petal width (cm) = 2.5 > 1.75 -> right
     => node 4 (leaf): virg
     >>> int(path.leaf) == int(tree.apply(X.iloc[[100]])[0])
     True
