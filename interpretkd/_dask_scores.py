@@ -26,10 +26,9 @@ __all__ = [
     "fidelity_on_partitions",
     "scores_on_partitions",
     "sample_on_partitions",
-    "report_on_partitions",
 ]
 
-#: Rows of a Dask collection a report keeps for its HTML page.
+#: Rows of a Dask collection a report keeps for its tables and pictures.
 REPORT_ROWS = 10_000
 
 
@@ -119,9 +118,10 @@ def _r2_from_stats(stats: Sequence[np.ndarray]) -> float:
 
 
 _NO_SHARED_LABEL = (
-    "The teacher and the student predict no label in common on any row: a "
-    "distiller's student_ predicts column indices; pass the fitted distiller itself "
-    "as student (fidelity_score(None, distilled, X))."
+    "The teacher and the student predict no label in common on any row. Compare two "
+    "models that predict the same labels (a raw booster, torch module or callable "
+    "predicts column indices 0..K-1: name its columns with "
+    "as_teacher(model, classes=[...]))."
 )
 
 
@@ -140,42 +140,46 @@ def _n_rows(stats) -> int:
     return int(sum(np.asarray(s).reshape(-1)[0] for s in stats))
 
 
-def _fidelity_partition(index, block, predictions):
+def _fidelity_partition(index, block, predictors):
     if len(block) == 0:
         return None
-    reference, predicted, is_clf = predictions(block)
-    if is_clf:
-        return "labels", _label_stats(reference, predicted)
-    return "values", _value_stats(reference, predicted)
+    teacher_predict, student_predict, classification = predictors
+    stats = _label_stats if classification else _value_stats
+    return stats(teacher_predict(block), student_predict(block))
 
 
-def fidelity_on_partitions(predictions: Callable, X) -> float:
+def fidelity_on_partitions(
+    teacher_predict: Callable, student_predict: Callable, classification: bool, X
+) -> float:
     """Fidelity over every row of a Dask collection, computed on the workers.
 
     Parameters
     ----------
-    predictions : callable
-        ``predictions(block) -> (teacher_predictions, student_predictions,
-        is_classifier)`` on one in-memory partition: the code of the in-memory
-        :func:`~interpretkd.metrics.fidelity_score`. Shipped to the workers once.
+    teacher_predict, student_predict : callable
+        The two models' ``predict`` on one in-memory partition (a distiller's
+        ``teacher_predict`` and ``predict``, or a teacher adapter's and a
+        student's); shipped to the workers once.
+    classification : bool
     X : dask.array.Array or dask.dataframe.DataFrame
 
     Returns
     -------
     score : float
         The share of rows on which the labels agree (classification), or the R² of
-        the student's predictions against the teacher's (regression): the number
-        the in-memory function gives on ``X.compute()``, up to rounding.
+        the student's predictions against the teacher's (regression): what
+        :func:`~interpretkd.metrics.fidelity_score` gives on ``X.compute()``, up
+        to rounding.
     """
     describe(X, "X")
     parts = {"X": partitions(X, "X")}
-    tasks = on_partitions(_fidelity_partition, parts, "X", shared=(ship(predictions),))
+    shipped = ship((teacher_predict, student_predict, classification))
+    tasks = on_partitions(_fidelity_partition, parts, "X", shared=(shipped,))
     results = [r for r in compute_small(tasks) if r is not None]
     if not results:
         raise ValueError("The Dask collection X has no rows to score.")
-    if results[0][0] == "labels":
-        return _agreement([r[1] for r in results], _NO_SHARED_LABEL)
-    return _r2_from_stats([r[1] for r in results])
+    if classification:
+        return _agreement(results, _NO_SHARED_LABEL)
+    return _r2_from_stats(results)
 
 
 def _scores_partition(index, block, y, sample_weight, distilled, with_fidelity):
@@ -310,24 +314,3 @@ def sample_on_partitions(X, y=None, *, n: int, seed: int = 0):
                 y_sample[:n] if not hasattr(y_sample, "iloc") else y_sample.iloc[:n]
             )
     return X_sample, y_sample
-
-
-def report_on_partitions(distilled, X, y, metrics: dict):
-    """The figures of :func:`~interpretkd.report.distillation_report` over every row
-    of a Dask collection, and a uniform sample of at most ``REPORT_ROWS`` rows for
-    its HTML page.
-
-    Returns
-    -------
-    metrics : dict
-        ``metrics`` with ``n_samples``, ``fidelity`` and, with ``y``,
-        ``teacher_score`` and ``student_score`` added in that order.
-    X_sample, y_sample
-        In memory.
-    """
-    scores = scores_on_partitions(distilled, X, y)
-    for key in ("n_samples", "fidelity", "teacher_score", "student_score"):
-        if key in scores:
-            metrics[key] = scores[key]
-    X_sample, y_sample = sample_on_partitions(X, y, n=REPORT_ROWS, seed=0)
-    return metrics, X_sample, y_sample
