@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 
+import numpy as np
+
 __all__ = [
     "EXTRA",
     "is_dask_collection",
@@ -30,6 +32,8 @@ __all__ = [
     "on_partitions",
     "compute_small",
     "iter_computed",
+    "distinct_values",
+    "categories_of",
 ]
 
 #: How to install what this module needs.
@@ -361,3 +365,38 @@ def iter_computed(tasks: Sequence, *, prefetch: int = 2) -> Iterator:
             raise
         del future
         yield result
+
+
+def _distinct(index, block):
+    import pandas as pd
+
+    if not hasattr(block, "iloc"):
+        block = pd.Series(np.asarray(block).ravel())
+    return pd.unique(block.dropna())
+
+
+def distinct_values(X, name: str) -> np.ndarray:
+    """The distinct non-missing values of a 1-D Dask collection, found partition by
+    partition on the workers (no shuffle), in the order they first appear."""
+    import pandas as pd
+
+    tasks = on_partitions(_distinct, {name: partitions(X, name)}, name)
+    found = [v for v in compute_small(tasks) if len(v)]
+    if not found:
+        return np.array([])
+    return pd.unique(pd.Series(np.concatenate([np.asarray(v) for v in found])))
+
+
+def _categories(index, block):
+    return list(block.cat.categories)
+
+
+def categories_of(column, name: str) -> list:
+    """The categories of a categorical Dask Series whose categories Dask does not
+    know: the union over partitions, in the order they first appear (the order
+    the computed column has)."""
+    tasks = on_partitions(_categories, {name: partitions(column, name)}, name)
+    seen: dict = {}
+    for cats in compute_small(tasks):
+        seen.update((c, None) for c in cats if c not in seen)
+    return list(seen)

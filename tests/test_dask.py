@@ -195,6 +195,18 @@ def test_streaming_early_stopping_on_held_out_rows(client, data):
     assert model.n_distill_samples_ < 0.9 * len(X)
 
 
+def test_incremental_sklearn_student_gets_one_pass_of_every_row(client, data):
+    from sklearn.linear_model import SGDClassifier
+
+    X, y, teacher = data
+    # SGDClassifier's max_iter counts passes of fit; one pass here, no held-out rows
+    student = SGDClassifier(loss="log_loss", random_state=0)
+    model = DistilledClassifier(teacher, student, random_state=0)
+    model.fit(X[:500], y[:500], X_unlabeled=da.from_array(X[500:], chunks=1000))
+    assert model.n_distill_samples_ == len(X)
+    assert model.fidelity(X) > 0.5  # three classes
+
+
 class _WeightRecorder(DecisionTreeClassifier):
     """A tree that keeps the sample weights it was fitted with."""
 
@@ -363,3 +375,106 @@ def test_missing_extra_names_it(data, monkeypatch):
         DistilledClassifier(teacher, _tree()).fit(X, y, X_unlabeled=pool)
     with pytest.raises(ImportError, match=r"interpretkd\[dask\]"):
         fidelity_score(teacher, _tree().fit(X, y), pool)
+
+
+def test_categorical_columns_of_a_dask_frame(client):
+    rng = np.random.default_rng(0)
+    n = 1500
+    frame = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "color": rng.choice(["red", "green", "blue"], n),
+            "size": pd.Categorical(rng.choice(list("SML"), n), categories=list("SML")),
+        }
+    )
+    y = ((frame["a"] > 0) ^ (frame["color"] == "red")).astype(int)
+    teacher = DistilledClassifier(random_state=0).fit(frame, y).teacher_
+    ref = DistilledClassifier(teacher, _tree()).fit(frame, y)
+    ddf = dd.from_pandas(frame, npartitions=3)
+    ddf = ddf.assign(size=ddf["size"].cat.as_unknown())  # categories Dask must find
+    model = DistilledClassifier(teacher, _tree()).fit(ddf, dd.from_pandas(y, 3))
+    assert model.categories_ == ref.categories_
+    assert _same_tree(model, ref)
+
+
+# --------------------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory, data):
+    X, y, _ = data
+    root = tmp_path_factory.mktemp("tables")
+    cols = [f"f{i}" for i in range(X.shape[1])]
+    frame = pd.DataFrame(X, columns=cols).assign(label=y)
+    (root / "events").mkdir()
+    for i in range(3):
+        frame.iloc[i * 1000 : (i + 1) * 1000].to_parquet(
+            root / "events" / f"part{i}.parquet"
+        )
+    teacher = XGBClassifier(n_estimators=20, max_depth=3, n_jobs=1, random_state=0)
+    teacher.fit(frame[cols][:600], y[:600])
+    teacher.save_model(root / "teacher.json")
+    return root
+
+
+def _invoke(*args):
+    from click.testing import CliRunner
+
+    from interpretkd.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=True)
+
+
+def test_cli_distills_parquet_files_on_a_scheduler(client, tables):
+    out = tables / "student.skops"
+    result = _invoke(
+        "distill",
+        tables / "teacher.json",
+        "--data",
+        str(tables / "events" / "*.parquet"),
+        "--target",
+        "label",
+        "--out",
+        out,
+        "--student",
+        "tree",
+        "--scheduler",
+        client.scheduler.address,
+        "--report",
+        tables / "report.html",
+    )
+    assert result.exit_code == 0, result.output
+    assert "fidelity on the held-out 20% of --data" in result.output
+    fidelity = float(result.output.split("--data: ")[1].split()[0])
+    assert fidelity > 0.8
+    assert out.exists() and (tables / "report.html").exists()
+
+
+def test_cli_pattern_needs_a_scheduler(tables):
+    result = _invoke(
+        "distill",
+        tables / "teacher.json",
+        "--data",
+        str(tables / "events" / "*.parquet"),
+        "--target",
+        "label",
+        "--out",
+        tables / "never.skops",
+    )
+    assert result.exit_code == 2
+    assert "--scheduler" in result.output
+    result = _invoke(
+        "distill",
+        tables / "teacher.json",
+        "--data",
+        str(tables / "nothing" / "*.parquet"),
+        "--target",
+        "label",
+        "--out",
+        tables / "never.skops",
+        "--scheduler",
+        "local",
+    )
+    assert result.exit_code == 2
+    assert "no file matches" in result.output
+    assert not (tables / "never.skops").exists()

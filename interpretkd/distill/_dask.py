@@ -130,14 +130,8 @@ def fit_with_dask_pool(
 # X itself a Dask collection
 # --------------------------------------------------------------------------------------
 def _unique(values):
-    """Distinct values of a Dask array or Series, computed on the cluster."""
-    _, da, _ = _dask.require_dask()
-    if isinstance(values, da.Array):
-        out = da.unique(values.ravel())
-    else:
-        out = values.drop_duplicates()
-    (result,) = _dask.compute_small([out])
-    return np.unique(np.asarray(result))
+    """Distinct labels of a Dask array or Series, sorted, found on the cluster."""
+    return np.unique(_dask.distinct_values(values, "y"))
 
 
 def _schema(distiller, X, layout):
@@ -148,32 +142,30 @@ def _schema(distiller, X, layout):
         dtype = X.dtype if X.dtype.kind in "biuf" else np.float64
         return np.zeros((1, layout.n_features), dtype=dtype)
     meta = X._meta
-    wanted = {}
+    found = {}
     for col in meta.columns:
         dtype = meta[col].dtype
         if isinstance(dtype, pd.CategoricalDtype):
-            known = "__UNKNOWN_CATEGORIES__" not in list(dtype.categories)
-            if not known:
-                wanted[col] = X[col].cat.as_known().cat.categories.to_series()
+            found[col] = list(dtype.categories)
+            if "__UNKNOWN_CATEGORIES__" in found[col]:
+                found[col] = _dask.categories_of(X[col], col)
         elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            wanted[col] = X[col].dropna().drop_duplicates()
-    found = dict(zip(wanted, _dask.compute_small(list(wanted.values())), strict=True))
+            found[col] = list(_dask.distinct_values(X[col], col))
     n = max([1] + [len(v) for v in found.values()])
     columns = {}
     for col in meta.columns:
         dtype = meta[col].dtype
-        if col in found or isinstance(dtype, pd.CategoricalDtype):
-            values = list(found[col]) if col in found else list(dtype.categories)
+        if col in found:
+            values = found[col]
             if not values:
                 raise ValueError(
                     f"Column {col!r} of X holds no value at all; drop it or fill it."
                 )
-            values = (values * n)[:n]
+            padded = (values * n)[:n]
             if isinstance(dtype, pd.CategoricalDtype):
-                cats = values if col in found else dtype.categories
-                columns[col] = pd.Categorical(values, categories=cats)
+                columns[col] = pd.Categorical(padded, categories=values)
             else:
-                columns[col] = pd.Series(values, dtype=dtype)
+                columns[col] = pd.Series(padded, dtype=dtype)
         elif pd.api.types.is_bool_dtype(dtype):
             columns[col] = np.zeros(n, dtype=bool)
         else:

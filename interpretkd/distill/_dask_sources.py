@@ -10,10 +10,12 @@ weights)`` with the distiller's own input checks and target rules.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from interpretkd import _dask
-from interpretkd.teachers import as_teacher
+from interpretkd.teachers import as_teacher, is_torch_module
 
 
 # --------------------------------------------------------------------------------------
@@ -209,10 +211,25 @@ def make_source(distiller, X, name, *, y=None, sample_weight=None):
     return _Source(name, _dask.aligned(X, others, name), layout.n_rows)
 
 
+def _for_threads(teacher):
+    """The adapter as worker threads may share it.
+
+    A torch module in training mode is switched to eval mode for each query and
+    back; threads labeling partitions with one shared module would race on that
+    switch (and some would run with dropout on), so they get a copy kept in eval
+    mode. The user's module is left as it is.
+    """
+    if is_torch_module(teacher.model) and teacher.model.training:
+        teacher = copy.copy(teacher)
+        teacher.model = copy.deepcopy(teacher.model).eval()
+    return teacher
+
+
 def ship_labeler(distiller, label_fn, labeled_fn, sources):
     """The distiller's labeling state, sent to the workers once."""
     teacher = distiller._teacher
     teacher.progress = False  # no progress bars on the workers
+    teacher = _for_threads(teacher)
     raw_teacher = None
     if any(source.has_raw for source in sources):
         raw_teacher = as_teacher(

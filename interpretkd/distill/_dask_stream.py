@@ -4,10 +4,10 @@ partition, epoch by epoch, one partition on the client at a time."""
 from __future__ import annotations
 
 import copy
+import inspect
 
 import numpy as np
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import has_fit_parameter
 
 from interpretkd import _dask
 from interpretkd.distill._dask_sources import _held_out, _label_task, _take, on_sources
@@ -38,15 +38,16 @@ def partial_fit_on_soft_targets(
     as ``partial_fit`` requires. ``n_classes=None`` means regression: ``targets``
     are values.
     """
+    takes_weight = "sample_weight" in inspect.signature(student.partial_fit).parameters
     kwargs = {}
-    if sample_weight is not None and has_fit_parameter(
-        _final(student), "sample_weight"
-    ):
+    if sample_weight is not None and takes_weight:
         kwargs["sample_weight"] = sample_weight
     if n_classes is None:
         student.partial_fit(X, targets, **kwargs)
         return student
     mode = soft_label_mode(student)
+    if mode == "weight" and not takes_weight:
+        mode = "hard"
     if mode == "soft":
         student.partial_fit(X, targets, **kwargs)
         return student
@@ -81,9 +82,11 @@ def _early_stopping(student):
     final = _final(student)
     patience = getattr(final, "n_iter_no_change", None)
     tol = getattr(final, "tol", None)
-    if patience is None or tol is None:
+    if patience is None or tol is None or _n_epochs(student) < 2:
         return None, 0.0, None
     fraction = getattr(final, "validation_fraction", None)
+    if getattr(final, "early_stopping", True) is False:  # scikit-learn's switch
+        fraction = None
     return int(patience), float(tol), fraction
 
 
