@@ -10,6 +10,9 @@ from interpretkd.distill._dask_sources import _label_task, _subset, _take, on_so
 
 #: Strength of the preference for unsure / wrongly predicted rows (docs/scale.md).
 IMPORTANCE_GAMMA = 4.0
+#: Whether a pilot student, fitted on a uniform sample first, adds the rows it gets
+#: wrong to the importance (docs/scale.md).
+USE_PILOT = True
 
 
 # --------------------------------------------------------------------------------------
@@ -148,18 +151,23 @@ def sample_rows(distiller, sources, shipped, *, budget, seed, pilot_fit, weighte
     if total <= budget:
         distiller._say(f"labeling all {total} rows on the cluster")
         return _gather(on_sources(_label_task, sources, shipped, None)), False
-    distiller._say(f"drawing {budget} of {total} rows uniformly on the cluster")
-    uniform = (seed, None, 0.0)
-    tau = _kth_largest(on_sources(_priorities, sources, shipped, *uniform), budget + 1)
-    parts = _gather(on_sources(_select_task, sources, shipped, *uniform, tau))
-    if not weighted or distiller._y_numeric or IMPORTANCE_GAMMA == 0:
-        return parts, True
+    importance = weighted and not distiller._y_numeric and IMPORTANCE_GAMMA > 0
+    pilot = None
+    if not importance or USE_PILOT:
+        distiller._say(f"drawing {budget} of {total} rows uniformly on the cluster")
+        uniform = (seed, None, 0.0)
+        tasks = on_sources(_priorities, sources, shipped, *uniform)
+        tau = _kth_largest(tasks, budget + 1)
+        parts = _gather(on_sources(_select_task, sources, shipped, *uniform, tau))
+        if not importance:
+            return parts, True
+        pilot = _dask.ship(pilot_fit(*concat_parts(parts)))
+        del parts
+    also = "" if pilot is None else " and rows a student of a uniform sample gets wrong"
     distiller._say(
-        f"drawing {budget} of {total} rows again, favouring rows the teacher is "
-        "unsure about and rows a student fitted on the first sample gets wrong"
+        f"drawing {budget} of {total} rows on the cluster, favouring rows the "
+        f"teacher is unsure about{also}"
     )
-    pilot = _dask.ship(pilot_fit(*concat_parts(parts)))
-    del parts
     chosen = (seed + 1, pilot, IMPORTANCE_GAMMA)
     tau = _kth_largest(on_sources(_priorities, sources, shipped, *chosen), budget + 1)
     return _gather(on_sources(_select_task, sources, shipped, *chosen, tau)), True
