@@ -25,17 +25,21 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import has_fit_parameter
 
 from interpretkd import _dask
 from interpretkd.distill._base import _is_fitted
 from interpretkd.distill._dask_sample import concat_parts, sample_rows
 from interpretkd.distill._dask_sources import make_source, ship_labeler
-from interpretkd.distill._dask_stream import _final, stream_student, streams
-from interpretkd.distill._protocol import SoftLabelWarning, soft_label_mode
+from interpretkd.distill._dask_stream import (
+    _final,
+    _partial_mode,
+    stream_student,
+    streams,
+)
+from interpretkd.distill._protocol import SoftLabelWarning
 
-__all__ = ["fit_on_dask", "fit_with_dask_pool", "fidelity_on_dask", "score_on_dask"]
+__all__ = ["fit_on_dask", "fit_with_dask_pool", "score_on_dask"]
 
 #: Default of the distillers' ``max_student_rows`` (see their docstrings).
 DEFAULT_MAX_STUDENT_ROWS = 1_000_000
@@ -44,22 +48,12 @@ DEFAULT_MAX_STUDENT_ROWS = 1_000_000
 # --------------------------------------------------------------------------------------
 # Fitting the student
 # --------------------------------------------------------------------------------------
-def _max_student_rows(distiller) -> int:
-    value = getattr(distiller, "max_student_rows", DEFAULT_MAX_STUDENT_ROWS)
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(
-            "max_student_rows must be a positive integer (the most rows an "
-            f"in-memory student is trained on); got {value!r}."
-        )
-    return int(value)
-
-
 def _fit_student(distiller, memory_parts, sources, shipped, seed):
     """Fit the student on the in-memory parts and the Dask sources; set
     ``student_`` and ``n_distill_samples_``."""
     student = distiller._make_student(seed)
     if streams(student):
-        if not distiller._y_numeric and soft_label_mode(student) == "hard":
+        if not distiller._y_numeric and _partial_mode(student) == "hard":
             warnings.warn(
                 f"{type(_final(student)).__name__} accepts neither soft targets nor "
                 "sample_weight, so it is trained on the teacher's most probable "
@@ -77,13 +71,13 @@ def _fit_student(distiller, memory_parts, sources, shipped, seed):
         return distiller
 
     def pilot_fit(Xs, T, w):
-        return distiller._fit_student_on(Xs, T, w, seed)
+        return distiller._fit_student(Xs, T, w, seed)
 
     parts, sampled = sample_rows(
         distiller,
         sources,
         shipped,
-        budget=_max_student_rows(distiller),
+        budget=int(distiller.max_student_rows),
         seed=seed,
         pilot_fit=pilot_fit,
         weighted=has_fit_parameter(_final(student), "sample_weight"),
@@ -94,16 +88,16 @@ def _fit_student(distiller, memory_parts, sources, shipped, seed):
     Xs, T, w = concat_parts(parts)
     distiller.n_distill_samples_ = Xs.shape[0]
     distiller._say(f"fitting the student on {Xs.shape[0]} rows")
-    distiller.student_ = distiller._fit_student_on(Xs, T, w, seed)
+    distiller.student_ = distiller._fit_student(Xs, T, w, seed)
     distiller._say("done")
     return distiller
 
 
-def _in_memory_parts(parts, sample_weight):
-    """``(X_student, targets)`` pairs as ``(X_student, targets, weights)``;
+def _in_memory_parts(rows, targets, sample_weight):
+    """Labeled rows in memory as ``(X_student, targets, weights)`` parts;
     ``sample_weight`` belongs to the first."""
     out = []
-    for i, (Xs, T) in enumerate(parts):
+    for i, (Xs, T) in enumerate(zip(rows, targets, strict=True)):
         w = None
         if i == 0 and sample_weight is not None:
             w = np.asarray(sample_weight, dtype=np.float64)
@@ -112,18 +106,27 @@ def _in_memory_parts(parts, sample_weight):
 
 
 def fit_with_dask_pool(
-    distiller, memory_parts, sample_weight, X_unlabeled, *, label_fn, seed
+    distiller, rows, targets, sample_weight, X_unlabeled, *, teacher, seed
 ):
-    """The rest of ``fit`` when the labeled rows are in memory (already labeled:
-    ``memory_parts``, a list of ``(X_student, targets)`` whose first holds the
-    rows ``sample_weight`` belongs to) and ``X_unlabeled`` is a Dask collection.
+    """The rest of ``fit`` when the labeled rows are in memory and ``X_unlabeled``
+    is a Dask collection.
+
+    ``rows`` and ``targets`` are what ``fit`` labeled in memory (the training rows
+    first, which ``sample_weight`` belongs to, then any synthetic rows);
+    ``teacher`` is the adapter it labeled them with.
     """
     _dask.require_dask("X_unlabeled as a Dask collection")
     distiller.__dict__.pop("student_", None)  # not shipped with the labeler
     source = make_source(distiller, X_unlabeled, "X_unlabeled")
-    shipped = ship_labeler(distiller, label_fn, None, [source])
-    parts = _in_memory_parts(memory_parts, sample_weight)
+    shipped = ship_labeler(distiller, teacher, [source], _columns(distiller))
+    parts = _in_memory_parts(rows, targets, sample_weight)
     return _fit_student(distiller, parts, [source], shipped, seed)
+
+
+def _columns(distiller):
+    """X's column names when X was a DataFrame (the distiller kept them)."""
+    names = getattr(distiller, "feature_names_in_", None)
+    return None if names is None else list(names)
 
 
 # --------------------------------------------------------------------------------------
@@ -134,24 +137,33 @@ def _unique(values):
     return np.unique(_dask.distinct_values(values, "y"))
 
 
-def _schema(distiller, X, layout):
-    """A small in-memory stand-in for ``X``: its columns, dtypes and, for columns
-    of categories, every category that occurs in ``X`` (found on the cluster), so
-    that the distiller's input checks learn X's columns without reading it all."""
+def _schema(X, layout, y, classes):
+    """A small in-memory stand-in for ``X`` and ``y``: X's columns and dtypes, with
+    every category of its category columns (found on the cluster, partition by
+    partition), and every class of ``y``; so that the distiller's column model and
+    checks learn from it without reading X."""
+    found = {}
+    if layout.kind == "frame":
+        meta = X._meta
+        for col in meta.columns:
+            dtype = meta[col].dtype
+            if isinstance(dtype, pd.CategoricalDtype):
+                found[col] = list(dtype.categories)
+                if "__UNKNOWN_CATEGORIES__" in found[col]:
+                    found[col] = _dask.categories_of(X[col], col)
+            elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(
+                dtype
+            ):
+                found[col] = list(_dask.distinct_values(X[col], col))
+    n = max([2] + [len(v) for v in found.values()])
+    if classes is not None:
+        n = max(n, len(classes))
+        y_schema = np.resize(np.asarray(classes), n)
+    else:
+        y_schema = np.zeros(n, dtype=y.dtype)
     if layout.kind == "array":
         dtype = X.dtype if X.dtype.kind in "biuf" else np.float64
-        return np.zeros((1, layout.n_features), dtype=dtype)
-    meta = X._meta
-    found = {}
-    for col in meta.columns:
-        dtype = meta[col].dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            found[col] = list(dtype.categories)
-            if "__UNKNOWN_CATEGORIES__" in found[col]:
-                found[col] = _dask.categories_of(X[col], col)
-        elif pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            found[col] = list(_dask.distinct_values(X[col], col))
-    n = max([1] + [len(v) for v in found.values()])
+        return np.zeros((n, layout.n_features), dtype=dtype), y_schema
     columns = {}
     for col in meta.columns:
         dtype = meta[col].dtype
@@ -170,7 +182,7 @@ def _schema(distiller, X, layout):
             columns[col] = np.zeros(n, dtype=bool)
         else:
             columns[col] = np.zeros(n, dtype=dtype)
-    return pd.DataFrame(columns, columns=meta.columns)
+    return pd.DataFrame(columns, columns=meta.columns), y_schema
 
 
 def _fit_dask_teacher(distiller, X, y, sample_weight, classes, seed):
@@ -197,84 +209,74 @@ def _fit_dask_teacher(distiller, X, y, sample_weight, classes, seed):
                 lambda s: pd.Series(np.searchsorted(classes, s), index=s.index),
                 meta=(y.name, np.int64),
             )
+    casts = {  # string columns as the categories seen, as in memory
+        col: pd.CategoricalDtype(distiller.categories_[col])
+        for col in distiller._teacher_casts
+    }
+    if casts:
+        X = X.astype(casts)
     distiller._say("fitting the teacher on the cluster")
     kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
     teacher.fit(X, y, **kwargs)
     return teacher, classes
 
 
-def fit_on_dask(distiller, X, y, X_unlabeled, sample_weight, *, label_fn, labeled_fn):
+def fit_on_dask(distiller, X, y, X_unlabeled, sample_weight, *, seed):
     """``fit`` when ``X`` (with ``y`` and ``sample_weight``) is a Dask collection."""
     _dask.require_dask("a Dask collection as X, y or sample_weight")
-    seed = int(check_random_state(distiller.random_state).randint(2**31 - 1))
-    distiller._validate_common_params()
     if y is None:
         raise ValueError(
             f"{type(distiller).__name__} requires y to be passed, but the target y "
             "is None."
         )
-    if not _dask.is_dask_collection(X):
+    if not _dask.is_dask_collection(X) or not _dask.is_dask_collection(y):
         raise TypeError(
-            "y or sample_weight is a Dask collection but X is not; pass X, y and "
-            "sample_weight all as Dask collections partitioned alike, or all in "
-            "memory (a large unlabeled pool can be a Dask X_unlabeled)."
+            "X, y and sample_weight must all be Dask collections partitioned alike, "
+            "or all in memory (a large unlabeled pool can be a Dask X_unlabeled); "
+            f"got X as {type(X).__name__} and y as {type(y).__name__}."
         )
     if distiller.augment is not None:
         raise ValueError(
             f"augment={distiller.augment!r} draws synthetic rows from X in memory; "
             "with a Dask X use augment=None (a Dask X_unlabeled is the larger pool)."
         )
+    distiller._check_student_task()
     distiller.__dict__.pop("student_", None)  # not shipped with the labeler
     layout = _dask.describe(X, "X")
-    distiller._student_matrix(_schema(distiller, X, layout), reset=True)
     if _dask.describe(y, "y", ndim=None).n_features not in (None, 1):
         raise ValueError(
             "y must hold one label or value per row; got a 2-D Dask collection with "
             "several columns."
         )
-    classes = None
-    if distiller._y_numeric:
-        y_kind = np.zeros(1, dtype=y.dtype)
-        distiller._check_y(y_kind)
-    else:
-        classes = _unique(y)
-        distiller._check_y(classes)
-    distiller._teacher_casts = []
-    distiller.teacher_, y_classes = _fit_dask_teacher(
+    # The column model, y's checks and the teacher's adapter come from a small
+    # in-memory stand-in of X and y (every category and every class present).
+    classes = None if distiller._y_numeric else _unique(y)
+    schema, y_schema = _schema(X, layout, y, classes)
+    X_student, y_schema = distiller._training_data(schema, y_schema)
+    X_teacher = distiller._teacher_side(schema, X_student)
+    distiller.teacher_, fit_classes = _fit_dask_teacher(
         distiller, X, y, sample_weight, classes, seed
     )
-    distiller._teacher = distiller._adapt_teacher(
-        distiller.teacher_, classes, classes=y_classes
+    teacher = distiller._start_teacher(
+        distiller.teacher_, y_schema, X_teacher, fit_classes
     )
     sources = [make_source(distiller, X, "X", y=y, sample_weight=sample_weight)]
     memory = []
-    if X_unlabeled is not None:
-        if _dask.is_dask_collection(X_unlabeled):
-            sources.append(make_source(distiller, X_unlabeled, "X_unlabeled"))
-        else:
-            teacher = distiller._teacher
-            extra = distiller._extra_rows(
-                None,
-                X_unlabeled,
-                lambda Xt, _Xs: label_fn(teacher, Xt),
-                seed,
-                0,
-            )
-            memory = _in_memory_parts(extra, None)
-    shipped = ship_labeler(distiller, label_fn, labeled_fn, sources)
+    if X_unlabeled is not None and _dask.is_dask_collection(X_unlabeled):
+        sources.append(make_source(distiller, X_unlabeled, "X_unlabeled"))
+    elif X_unlabeled is not None:
+        like = schema if isinstance(schema, pd.DataFrame) else X_student
+        for chunk in distiller._unlabeled_chunks(X_unlabeled, like=like):
+            chunk_student = distiller._check_unlabeled(chunk)
+            T = distiller._label(teacher, distiller._teacher_side(chunk, chunk_student))
+            memory.append((chunk_student, np.asarray(T, dtype=np.float64), None))
+    shipped = ship_labeler(distiller, teacher, sources, _columns(distiller))
     return _fit_student(distiller, memory, sources, shipped, seed)
 
 
 # --------------------------------------------------------------------------------------
 # Measuring a fitted distiller on Dask collections
 # --------------------------------------------------------------------------------------
-def fidelity_on_dask(distiller, X) -> float:
-    """The distiller's ``fidelity`` over every row of a Dask collection."""
-    from interpretkd._dask_scores import scores_on_partitions
-
-    return scores_on_partitions(distiller, X)["fidelity"]
-
-
 def score_on_dask(distiller, X, y, sample_weight=None) -> float:
     """The distiller's ``score`` (the student's accuracy or R² against ``y``) over
     every row of Dask collections partitioned alike."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from interpretkd import _dask
 from interpretkd.distill._dask_sources import _label_task, _subset, _take, on_sources
@@ -23,7 +24,7 @@ def _uniforms(n, seed, index):
     return 1.0 - np.random.default_rng([seed, 1, index]).random(n)
 
 
-def _importance(part, pilot, gamma):
+def _importance(part, pilot, gamma, labeler):
     """Sampling weight of each row: ``1 + gamma * score``, ``score`` in [0, 1] the
     mean of how unsure the teacher is (one minus the gap between its two most
     probable classes) and whether the pilot student decides otherwise. Every row
@@ -32,8 +33,11 @@ def _importance(part, pilot, gamma):
     top = np.sort(T, axis=1)[:, -2:]
     score = 1.0 - (top[:, 1] - top[:, 0])
     if pilot is not None:
-        wrong = np.asarray(pilot.predict(Xs)).astype(np.int64) != T.argmax(axis=1)
-        score = 0.5 * (score + wrong)
+        distiller = labeler.distiller
+        decided = pd.Index(distiller.classes_).get_indexer(
+            pilot.predict(distiller._named(Xs))
+        )
+        score = 0.5 * (score + (decided != T.argmax(axis=1)))
     return 1.0 + gamma * score
 
 
@@ -48,7 +52,7 @@ def _priorities(index, block, y, w, raw, labeler, name, seed, pilot, gamma):
     part = labeler(block, y, w, raw, name=name)
     if part is None:
         return np.empty(0)
-    return _importance(part, pilot, gamma) / _uniforms(len(block), seed, index)
+    return _importance(part, pilot, gamma, labeler) / _uniforms(len(block), seed, index)
 
 
 def _select_task(index, block, y, w, raw, labeler, name, seed, pilot, gamma, tau):
@@ -65,7 +69,7 @@ def _select_task(index, block, y, w, raw, labeler, name, seed, pilot, gamma, tau
         part = labeler(block, y, w, raw, name=name)
         if part is None:
             return None
-        importance = _importance(part, pilot, gamma)
+        importance = _importance(part, pilot, gamma, labeler)
         keep = importance / _uniforms(len(block), seed, index) > tau
         part, importance = _take(part, keep), importance[keep]
     # Priority sampling (Duffield, Lund & Thorup, 2007): a kept row stands for

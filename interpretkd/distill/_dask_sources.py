@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pandas as pd
 
 from interpretkd import _dask
 from interpretkd.teachers import as_teacher, is_torch_module
@@ -30,18 +31,28 @@ class _Labeler:
 
     Shipped to the workers once per fit. Calling it turns a partition of rows (with
     its labels, weights and, when the teacher ran through ``xgboost.dask``, the
-    teacher's outputs) into ``(X_student, targets, weights)``, or None when empty.
+    teacher's outputs) into ``(X_student, targets, weights)``, or None when empty:
+    the same ``_student_side`` / ``_check_unlabeled``, ``_teacher_side``, ``_label``
+    and ``_mix_labels`` that ``fit`` applies in memory.
     """
 
-    def __init__(self, distiller, teacher, label_fn, labeled_fn, raw_teacher=None):
+    def __init__(self, distiller, teacher, raw_teacher=None, columns=None):
         self.distiller = distiller
         self.teacher = teacher
-        self.label_fn = label_fn
-        self.labeled_fn = labeled_fn
         # The outputs xgboost.dask computed, read through an adapter that returns
         # them as they are: the temperature / alpha / targets rules stay the ones
         # the in-memory path applies.
         self.raw_teacher = raw_teacher
+        # X's column names when X was a DataFrame: partitions take its container.
+        self.columns = columns
+
+    def _like_X(self, block):
+        """A partition in the container X had, as fit's chunks of X_unlabeled."""
+        if self.columns is None and isinstance(block, pd.DataFrame):
+            return block.to_numpy()
+        if self.columns is not None and not isinstance(block, pd.DataFrame):
+            return pd.DataFrame(np.asarray(block), columns=self.columns)
+        return block
 
     def __call__(self, block, y=None, w=None, raw=None, *, name="X_unlabeled"):
         n = len(block)
@@ -55,16 +66,18 @@ class _Labeler:
                     "one like the other)."
                 )
         distiller = self.distiller
-        Xs = distiller._check_extra(block, name)
+        block = self._like_X(block)
+        if name == "X_unlabeled":
+            Xs = distiller._check_unlabeled(block)
+        else:
+            Xs = distiller._student_side(block)
         if raw is not None:
             teacher, X_teacher = self.raw_teacher, np.asarray(raw)
         else:
-            teacher, X_teacher = self.teacher, distiller._teacher_input(block, Xs)
-        if y is None:
-            targets = self.label_fn(teacher, X_teacher)
-        else:
-            targets = self.labeled_fn(teacher, X_teacher, Xs, np.asarray(y))
-        targets = np.asarray(targets, dtype=np.float64)
+            teacher, X_teacher = self.teacher, distiller._teacher_side(block, Xs)
+        targets = np.asarray(distiller._label(teacher, X_teacher), dtype=np.float64)
+        if y is not None:
+            targets = distiller._mix_labels(targets, np.asarray(y))
         weights = None
         if w is not None:
             weights = np.asarray(w, dtype=np.float64)
@@ -225,9 +238,12 @@ def _for_threads(teacher):
     return teacher
 
 
-def ship_labeler(distiller, label_fn, labeled_fn, sources):
-    """The distiller's labeling state, sent to the workers once."""
-    teacher = distiller._teacher
+def ship_labeler(distiller, teacher, sources, columns):
+    """The distiller's labeling state, sent to the workers once.
+
+    ``teacher`` is the adapter ``fit`` labels with; ``columns`` X's column names
+    when X was a DataFrame, else None.
+    """
     teacher.progress = False  # no progress bars on the workers
     teacher = _for_threads(teacher)
     raw_teacher = None
@@ -235,8 +251,8 @@ def ship_labeler(distiller, label_fn, labeled_fn, sources):
         raw_teacher = as_teacher(
             _identity,
             output="values" if distiller._y_numeric else "logits",
-            classes=teacher.classes_,
+            classes=None if distiller._y_numeric else teacher.classes_,
             batch_size=teacher.batch_size,
         )
-    labeler = _Labeler(distiller, teacher, label_fn, labeled_fn, raw_teacher)
+    labeler = _Labeler(distiller, teacher, raw_teacher, columns)
     return _dask.ship(labeler)

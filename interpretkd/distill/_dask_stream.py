@@ -7,6 +7,7 @@ import copy
 import inspect
 
 import numpy as np
+import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from interpretkd import _dask
@@ -27,37 +28,46 @@ def streams(student) -> bool:
 
 
 def partial_fit_on_soft_targets(
-    student, X, targets, sample_weight=None, *, n_classes=None, threshold=1e-3
+    student, X, targets, sample_weight=None, *, classes=None, threshold=1e-3
 ):
     """One ``partial_fit`` call on soft targets, by the soft-label protocol.
 
     The counterpart of :func:`~interpretkd.distill.fit_on_soft_targets` for a
-    student that learns chunk by chunk: soft targets as they are ("soft"), one
-    weighted row per class ("weight"), or the most probable class ("hard"). Class
-    students are told every class index (``classes=range(n_classes)``) on each call,
-    as ``partial_fit`` requires. ``n_classes=None`` means regression: ``targets``
-    are values.
+    student that learns chunk by chunk: soft targets as they are ("soft"; the
+    student's ``classes_`` are then the column indices, which the caller names once
+    training ends), one weighted row per class ("weight"), or the most probable
+    class ("hard"); the last two learn the labels ``classes`` and are told all of
+    them on each call, as ``partial_fit`` requires. ``classes=None`` means
+    regression: ``targets`` are values.
     """
     takes_weight = "sample_weight" in inspect.signature(student.partial_fit).parameters
     kwargs = {}
     if sample_weight is not None and takes_weight:
         kwargs["sample_weight"] = sample_weight
-    if n_classes is None:
+    if classes is None:
         student.partial_fit(X, targets, **kwargs)
         return student
-    mode = soft_label_mode(student)
-    if mode == "weight" and not takes_weight:
-        mode = "hard"
+    mode = _partial_mode(student)
     if mode == "soft":
         student.partial_fit(X, targets, **kwargs)
-        return student
-    classes = np.arange(n_classes)
-    if mode == "weight":
-        Xe, ye, we = expand_soft_targets(X, targets, sample_weight, threshold=threshold)
-        student.partial_fit(Xe, ye, classes=classes, sample_weight=we)
+    elif mode == "weight":
+        rows = np.arange(targets.shape[0])
+        rows_e, ye, we = expand_soft_targets(
+            rows, targets, sample_weight, threshold=threshold
+        )
+        Xe = X.iloc[rows_e] if hasattr(X, "iloc") else X[rows_e]
+        student.partial_fit(Xe, classes[ye], classes=classes, sample_weight=we)
     else:
-        student.partial_fit(X, targets.argmax(axis=1), classes=classes)
+        student.partial_fit(X, classes[targets.argmax(axis=1)], classes=classes)
     return student
+
+
+def _partial_mode(student) -> str:
+    """The soft-label protocol's mode for ``partial_fit``: "weight" needs
+    ``partial_fit`` itself to take ``sample_weight``."""
+    mode = soft_label_mode(student)
+    takes_weight = "sample_weight" in inspect.signature(student.partial_fit).parameters
+    return "hard" if mode == "weight" and not takes_weight else mode
 
 
 # --------------------------------------------------------------------------------------
@@ -90,37 +100,39 @@ def _early_stopping(student):
     return int(patience), float(tol), fraction
 
 
-def _validation_score(student, part, n_classes):
+def _validation_score(student, part, predicted_classes, named):
     """(weighted score sum, weight sum) on held-out rows: agreement with the
     targets' argmax (classification) or minus the squared error (regression), the
-    soft tree's own validation scores."""
+    soft tree's own validation scores. ``predicted_classes``: what the student's
+    predictions are, per column of the targets (None for regression)."""
     Xs, T, w = part
     w = np.ones(Xs.shape[0]) if w is None else w
-    pred = np.asarray(student.predict(Xs))
-    if n_classes is not None:
-        hit = (pred.astype(np.int64) == T.argmax(axis=1)).astype(np.float64)
+    pred = np.asarray(student.predict(named(Xs)))
+    if predicted_classes is not None:
+        column = pd.Index(predicted_classes).get_indexer(pred)
+        hit = (column == T.argmax(axis=1)).astype(np.float64)
         return float(np.sum(w * hit)), float(np.sum(w))
     err = np.square(pred.reshape(T.shape) - T).reshape(len(T), -1).sum(axis=1)
     return -float(np.sum(w * err)), float(np.sum(w))
 
 
-def _score_task(index, block, y, w, raw, labeler, name, split, student, n_classes):
+def _score_task(index, block, y, w, raw, labeler, name, split, student, classes):
     part = _label_task(index, block, y, w, raw, labeler, name, split)
     if part is None or part[0].shape[0] == 0:
         return 0.0, 0.0
-    return _validation_score(student, part, n_classes)
+    return _validation_score(student, part, classes, labeler.distiller._named)
 
 
-def _held_out_score(student, memory_held, sources, shipped, held, n_classes):
+def _held_out_score(distiller, student, memory_held, sources, shipped, held, classes):
     """The student's validation score over the held-out rows of every partition,
     computed on the workers."""
     total = weight = 0.0
     for part in memory_held:
         if part[0].shape[0]:
-            s, w = _validation_score(student, part, n_classes)
+            s, w = _validation_score(student, part, classes, distiller._named)
             total, weight = total + s, weight + w
     tasks = on_sources(
-        _score_task, sources, shipped, held, _dask.ship(student), n_classes
+        _score_task, sources, shipped, held, _dask.ship(student), classes
     )
     for s, w in _dask.compute_small(tasks):
         total, weight = total + s, weight + w
@@ -144,7 +156,12 @@ def stream_student(distiller, student, memory_parts, sources, shipped, *, seed):
     ``validation_fraction`` (the best epoch's student is kept), else on the mean
     training loss of the epoch (for a student that records ``loss_curve_``).
     """
-    n_classes = None if distiller._y_numeric else len(distiller.classes_)
+    classes = None if distiller._y_numeric else np.asarray(distiller.classes_)
+    # What the student predicts while it learns: column indices for a student of
+    # soft targets (named with the labels at the end), the labels for the others.
+    predicted = classes
+    if classes is not None and _partial_mode(student) == "soft":
+        predicted = np.arange(len(classes))
     threshold = getattr(distiller, "expansion_threshold", 1e-3)
     n_epochs = _n_epochs(student)
     patience, tol, fraction = _early_stopping(student)
@@ -182,7 +199,12 @@ def stream_student(distiller, student, memory_parts, sources, shipped, *, seed):
                 continue
             Xs, T, w = part
             partial_fit_on_soft_targets(
-                student, Xs, T, w, n_classes=n_classes, threshold=threshold
+                student,
+                distiller._named(Xs),
+                T,
+                w,
+                classes=classes,
+                threshold=threshold,
             )
             rows += Xs.shape[0]
             curve = getattr(_final(student), "loss_curve_", None)
@@ -198,7 +220,7 @@ def stream_student(distiller, student, memory_parts, sources, shipped, *, seed):
             continue
         if held is not None:
             current = _held_out_score(
-                student, memory_held, sources, shipped, held, n_classes
+                distiller, student, memory_held, sources, shipped, held, predicted
             )
         elif loss_rows > 0:
             current = -loss_total / loss_rows
@@ -213,4 +235,7 @@ def stream_student(distiller, student, memory_parts, sources, shipped, *, seed):
             if since_best >= patience:
                 distiller._say(f"no improvement for {patience} epochs: stopping")
                 break
-    return (student if best_student is None else best_student), rows
+    student = student if best_student is None else best_student
+    if predicted is not classes:  # the soft-label protocol: columns named by labels
+        _final(student).classes_ = classes
+    return student, rows
