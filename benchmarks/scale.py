@@ -248,7 +248,8 @@ def run_throughput(n_rows, workers, threads):
 
 
 def run_sampling(n_rows, budgets, seeds, workers, threads):
-    """Held-out fidelity of trees on a sample: uniform against the default."""
+    """Held-out fidelity of trees on a sample: uniform against the importance
+    samples (unsure rows, unsure rows and a pilot's mistakes)."""
     from sklearn.tree import DecisionTreeClassifier
 
     from interpretkd import DistilledClassifier, fidelity_score
@@ -259,21 +260,20 @@ def run_sampling(n_rows, budgets, seeds, workers, threads):
     lc, client = cluster(workers, threads)
     rows = []
     try:
-        pool = lazy_rows(n_rows, seed=1)
+        pool = lazy_rows(n_rows, seed=1, chunk=50_000)
         holdout = lazy_rows(N_HOLDOUT, seed=2, chunk=50_000)
-        default_gamma = _dask_sample.IMPORTANCE_GAMMA
-        default_pilot = _dask_sample.USE_PILOT
+        defaults = (_dask_sample.SAMPLING, _dask_sample.USE_PILOT)
         settings = (
-            ("uniform", 0.0, False),
-            ("unsure", default_gamma, False),
-            ("unsure + pilot", default_gamma, True),
+            ("uniform", "uniform", False),
+            ("unsure", "importance", False),
+            ("unsure + pilot", "importance", True),
         )
         for depth in (6, 10):
             for budget in budgets:
                 for seed in seeds:
-                    for name, gamma, pilot in settings:
+                    for name, sampling, pilot in settings:
                         # A study of the sampler's knobs, which are not public.
-                        _dask_sample.IMPORTANCE_GAMMA = gamma
+                        _dask_sample.SAMPLING = sampling
                         _dask_sample.USE_PILOT = pilot
                         model = DistilledClassifier(
                             teacher,
@@ -294,8 +294,7 @@ def run_sampling(n_rows, budgets, seeds, workers, threads):
                             }
                         )
                         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-        _dask_sample.IMPORTANCE_GAMMA = default_gamma
-        _dask_sample.USE_PILOT = default_pilot
+        _dask_sample.SAMPLING, _dask_sample.USE_PILOT = defaults
     finally:
         client.close()
         lc.close()

@@ -9,10 +9,16 @@ import pandas as pd
 from interpretkd import _dask
 from interpretkd.distill._dask_sources import _label_task, _subset, _take, on_sources
 
-#: Strength of the preference for unsure / wrongly predicted rows (docs/scale.md).
+#: The sample an in-memory student gets when the rows exceed max_student_rows:
+#: "uniform", or "importance" (favouring rows the teacher is unsure about and, with
+#: USE_PILOT, rows a pilot student gets wrong, weighted to stay unbiased). Uniform
+#: is the default because it measured as faithful or more, at a fraction of the
+#: cost (docs/scale.md; benchmarks/scale.py --sampling compares them).
+SAMPLING = "uniform"
+#: Strength of the preference of the "importance" sample.
 IMPORTANCE_GAMMA = 4.0
-#: Whether a pilot student, fitted on a uniform sample first, adds the rows it gets
-#: wrong to the importance (docs/scale.md).
+#: Whether the "importance" sample also favours rows a pilot student, fitted on a
+#: uniform sample first, gets wrong.
 USE_PILOT = True
 
 
@@ -139,11 +145,12 @@ def sample_rows(distiller, sources, shipped, *, budget, seed, pilot_fit, weighte
     (0, 1]), the ``budget`` rows of highest priority are kept, and each carries the
     weight ``max(w_i, tau) / w_i`` (``tau`` the next priority), so that every
     weighted sum over the sample (the student's loss among them) is an unbiased
-    estimate of the same sum over all rows. A first, uniform sample (every
-    ``w_i = 1``; the teacher labels only the rows drawn) trains a pilot student; the
-    final sample favours rows the teacher is unsure about and rows the pilot
-    decides otherwise (:func:`_importance`). Without ``weighted`` (a student that
-    takes no sample weights) or for regression, the uniform sample is the sample.
+    estimate of the same sum over all rows. With every ``w_i = 1`` (``SAMPLING =
+    "uniform"``, the default) that is a uniform sample of exactly ``budget`` rows,
+    drawn before the teacher labels only those. With ``SAMPLING = "importance"`` a
+    student that takes sample weights gets rows favoured by :func:`_importance`:
+    how unsure the teacher is and (``USE_PILOT``) whether a pilot student, fitted on
+    a uniform sample first, decides otherwise.
 
     Returns
     -------
@@ -155,7 +162,12 @@ def sample_rows(distiller, sources, shipped, *, budget, seed, pilot_fit, weighte
     if total <= budget:
         distiller._say(f"labeling all {total} rows on the cluster")
         return _gather(on_sources(_label_task, sources, shipped, None)), False
-    importance = weighted and not distiller._y_numeric and IMPORTANCE_GAMMA > 0
+    importance = (
+        SAMPLING == "importance"
+        and weighted
+        and not distiller._y_numeric
+        and IMPORTANCE_GAMMA > 0
+    )
     pilot = None
     if not importance or USE_PILOT:
         distiller._say(f"drawing {budget} of {total} rows uniformly on the cluster")
