@@ -48,7 +48,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# This checkout's interpretkd (not another one installed), and the shared helpers.
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).parent)]
 from common import DOCS, RESULTS  # noqa: E402
 
 N_FEATURES = 20
@@ -429,6 +430,9 @@ def main() -> None:
         return
     if args.quick:
         args.rows, args.epochs = [1e6], 1
+    import interpretkd
+
+    print(f"interpretkd from {Path(interpretkd.__file__).parent}", flush=True)
     teacher_model()  # trained once, before the children read it
     if args.sampling:
         n = int(args.rows[0])

@@ -41,9 +41,6 @@ from interpretkd.distill._protocol import SoftLabelWarning
 
 __all__ = ["fit_on_dask", "fit_with_dask_pool", "score_on_dask"]
 
-#: Default of the distillers' ``max_student_rows`` (see their docstrings).
-DEFAULT_MAX_STUDENT_ROWS = 1_000_000
-
 
 # --------------------------------------------------------------------------------------
 # Fitting the student
@@ -73,7 +70,7 @@ def _fit_student(distiller, memory_parts, sources, shipped, seed):
     def pilot_fit(Xs, T, w):
         return distiller._fit_student(Xs, T, w, seed)
 
-    parts, sampled = sample_rows(
+    parts, _ = sample_rows(
         distiller,
         sources,
         shipped,
@@ -253,6 +250,8 @@ def fit_on_dask(distiller, X, y, X_unlabeled, sample_weight, *, seed):
     classes = None if distiller._y_numeric else _unique(y)
     schema, y_schema = _schema(X, layout, y, classes)
     X_student, y_schema = distiller._training_data(schema, y_schema)
+    if sample_weight is not None:  # refused, as in memory, if the student takes none
+        distiller._check_weights(np.ones(len(y_schema)), X_student)
     X_teacher = distiller._teacher_side(schema, X_student)
     distiller.teacher_, fit_classes = _fit_dask_teacher(
         distiller, X, y, sample_weight, classes, seed
