@@ -16,7 +16,8 @@ generators alike:
 :func:`frame_categories` and :func:`encode_frame` apply this to a DataFrame (the
 distillers: category columns become codes, bool columns numbers); :class:`Table`
 encodes any array or DataFrame as a float matrix and gives the user's container back
-(the generators).
+(the generators). :func:`check_frame_columns` refuses, where a DataFrame enters, the
+columns none of this can read: repeated names, dates and times.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import pandas as pd
 __all__ = [
     "Table",
     "category_values",
+    "check_frame_columns",
     "column_kind",
     "concat_rows",
     "encode_column",
@@ -388,3 +390,59 @@ def concat_rows(parts):
     if isinstance(parts[0], pd.DataFrame):
         return pd.concat(parts, ignore_index=True)
     return np.concatenate(parts, axis=0)
+
+
+# --------------------------------------------------------------------------------------
+# Columns no model here reads: checked where a DataFrame enters
+# --------------------------------------------------------------------------------------
+
+
+def _is_temporal_dtype(dtype) -> bool:
+    return (
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype | pd.IntervalDtype)
+    )
+
+
+def check_frame_columns(X, *, name: str = "X") -> None:
+    """Refuse a DataFrame whose columns cannot be told apart or read as features.
+
+    Column names must be unique (a model matches columns by name), and dates, times,
+    durations, periods and intervals have no order or scale a model can split on
+    until they are turned into numbers. Anything that is not a DataFrame passes.
+
+    Parameters
+    ----------
+    X : object
+        The data as the user gave it.
+    name : str, default="X"
+        How the data is named in the message (``"X_unlabeled"``, a file name).
+
+    Raises
+    ------
+    ValueError
+        If two columns share a name.
+    TypeError
+        If a column holds dates, times, durations, periods or intervals.
+    """
+    if not isinstance(X, pd.DataFrame):
+        return
+    columns = pd.Index(X.columns)
+    if columns.has_duplicates:
+        repeated = columns[columns.duplicated()].unique().tolist()
+        shown = ", ".join(repr(c) for c in repeated[:10])
+        raise ValueError(
+            f"{name} has more than one column named {shown}; columns are matched by "
+            "name, so each needs its own. Rename the copies or drop them (e.g. "
+            "X.loc[:, ~X.columns.duplicated()])."
+        )
+    temporal = [(c, X[c].dtype) for c in X.columns if _is_temporal_dtype(X[c].dtype)]
+    if temporal:
+        shown = ", ".join(f"{c!r} ({dtype})" for c, dtype in temporal[:10])
+        raise TypeError(
+            f"{name} has date or time column(s) {shown}; the models read numbers and "
+            "categories, not timestamps. Turn them into numbers first, e.g. days "
+            "since a reference date ((X[c] - X[c].min()).dt.days), or year, month "
+            "and weekday columns."
+        )

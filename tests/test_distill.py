@@ -744,3 +744,14 @@ def test_verbose_reports_each_step_and_default_is_quiet(data, xgb_teacher, capsy
         "fitting the student on 460 rows",
     ):
         assert step in err
+
+
+def test_frames_with_repeated_names_or_dates_are_refused_by_name(data, xgb_teacher):
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    twice = frame.set_axis([*frame.columns[:-1], "x0"], axis=1)
+    with pytest.raises(ValueError, match="more than one column named 'x0'"):
+        DistilledClassifier(xgb_teacher, DecisionTreeClassifier()).fit(twice, y)
+    dated = frame.assign(seen=pd.date_range("2024-01-01", periods=len(frame)))
+    with pytest.raises(TypeError, match=r"date or time column\(s\) 'seen'"):
+        DistilledClassifier(None, DecisionTreeClassifier()).fit(dated, y)

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import pickle
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
 import xgboost as xgb
+from scipy.special import softmax
+from sklearn.compose import make_column_transformer
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+import interpretkd
 from interpretkd import io
 from interpretkd.distill import DistilledClassifier, DistilledRegressor
+
+# The package this test imports, for the scripts run in their own process.
+PACKAGE_ROOT = str(Path(interpretkd.__file__).resolve().parents[1])
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +108,33 @@ def test_ranking_objective_needs_an_explicit_task(tmp_path, clf_data):
     with pytest.raises(io.ModelFormatError, match="task='regression'"):
         io.load_teacher(path)
     assert io.teacher_task(io.load_teacher(path, task="regression")) == "regression"
+
+
+def test_xgboost_file_is_read_by_content_whatever_its_suffix(
+    tmp_path, clf_data, xgb_clf
+):
+    X, _ = clf_data
+    for saved, named in ((".ubj", "model.json"), (".json", "model.ubj")):
+        xgb_clf.save_model(tmp_path / f"real{saved}")
+        renamed = tmp_path / named
+        renamed.write_bytes((tmp_path / f"real{saved}").read_bytes())
+        assert io.detect_format(renamed) == "xgboost" + saved.replace(".", "-")
+        np.testing.assert_allclose(
+            io.load_teacher(renamed).predict_proba(X), xgb_clf.predict_proba(X)
+        )
+
+
+def test_ranker_file_read_with_task_regression_gives_its_scores(tmp_path, clf_data):
+    X, y = clf_data
+    ranker = xgb.XGBRanker(n_estimators=5, random_state=0)
+    ranker.fit(X, y, qid=np.repeat(np.arange(3), 100))
+    path = tmp_path / "ranker.json"
+    ranker.save_model(path)
+    with pytest.raises(io.ModelFormatError, match="task='regression'"):
+        io.load_teacher(path)
+    teacher = io.load_teacher(path, task="regression")
+    assert io.teacher_task(teacher) == "regression"
+    np.testing.assert_allclose(teacher.predict(X), ranker.predict(X), rtol=1e-6)
 
 
 def test_corrupt_and_foreign_files_are_refused(tmp_path):
@@ -195,6 +233,71 @@ def test_lightgbm_text_model(tmp_path, clf_data, reg_data):
     np.testing.assert_allclose(teacher.predict(Xr), reg.predict(Xr))
 
 
+def _damaged_lightgbm_files(directory: Path, text: bytes) -> list[Path]:
+    """A LightGBM model cut at several points, and with a tree's arrays broken."""
+    variants = {f"cut{k}": text[: len(text) * k // 10] for k in range(1, 10)}
+    variants["cut-in-parameters"] = text[: text.index(b"end of parameters")]
+    first_tree = text.index(b"\nTree=0")
+    variants["no-leaf-values"] = text.replace(b"leaf_value=", b"leaf_values=", 1)
+    variants["short-threshold"] = text[:first_tree] + text[first_tree:].replace(
+        b"threshold=", b"threshold=x", 1
+    )
+    paths = []
+    for name, data in variants.items():
+        path = directory / f"{name}.txt"
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+def test_damaged_lightgbm_file_is_refused_not_a_process_abort(tmp_path, clf_data):
+    # LightGBM itself aborts the process on most of these files (exit 134 or a
+    # segmentation fault), so they are loaded in a process of their own.
+    lgb = pytest.importorskip("lightgbm")
+    X, y = clf_data
+    model = lgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y)
+    model.booster_.save_model(tmp_path / "model.txt")
+    paths = _damaged_lightgbm_files(tmp_path, (tmp_path / "model.txt").read_bytes())
+    script = (
+        "import sys\n"
+        "from interpretkd import io\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        io.load_teacher(path)\n"
+        "        print('loaded', path)\n"
+        "    except io.ModelFormatError as exc:\n"
+        "        print('refused', exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        env={**os.environ, "PYTHONPATH": PACKAGE_ROOT},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(paths)
+    assert all(line.startswith("refused") for line in lines), lines
+    assert all("not a complete LightGBM model" in line for line in lines)
+    assert "[LightGBM]" not in result.stdout + result.stderr
+
+
+def test_lightgbm_own_messages_stay_out_of_the_terminal(tmp_path, clf_data, capfd):
+    lgb = pytest.importorskip("lightgbm")
+    X, y = clf_data
+    model = lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, y)
+    model.booster_.save_model(tmp_path / "model.txt")
+    text = (tmp_path / "model.txt").read_text()
+    objective = next(line for line in text.splitlines() if line.startswith("objective"))
+    (tmp_path / "odd.txt").write_text(text.replace(objective, "objective=nonsense"))
+    with pytest.raises(io.ModelFormatError, match="Unknown objective type name"):
+        io.load_teacher(tmp_path / "odd.txt")
+    captured = capfd.readouterr()
+    assert "[LightGBM]" not in captured.out + captured.err
+
+
 def test_onnx_without_onnxruntime_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if not installed
     path = tmp_path / "model.onnx"
@@ -219,6 +322,191 @@ def test_onnx_classifier_round_trip(tmp_path, clf_data):
         model.predict_proba(X.to_numpy()),
         atol=1e-5,
     )
+    # Its probabilities say it is a classifier, whatever task is asked for.
+    with pytest.raises(ValueError, match="gives class probabilities"):
+        io.load_teacher(path, task="regression")
+
+
+# --------------------------------------------------------------------------------------
+# Torch files and ONNX graphs exported from torch
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def torch_net():
+    torch = pytest.importorskip("torch")
+    generator = torch.Generator().manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)
+    )
+    with torch.no_grad():
+        for param in net.parameters():
+            param.copy_(torch.randn(param.shape, generator=generator))
+    return net
+
+
+def _net_output(net, X) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        return net(torch.tensor(X.to_numpy(), dtype=torch.float32)).numpy()
+
+
+def test_torch_and_skops_zips_are_told_apart_by_content(tmp_path, torch_net, clf_data):
+    import torch
+
+    X, y = clf_data
+    torch.save(torch_net, tmp_path / "net.skops")  # names do not decide
+    torch.save(torch_net.state_dict(), tmp_path / "weights.skops")
+    torch.jit.save(torch.jit.script(torch_net), tmp_path / "scripted.skops")
+    sio.dump(LogisticRegression().fit(X, y), tmp_path / "model.pt")
+    assert io.detect_format(tmp_path / "net.skops") == "torch"
+    assert io.detect_format(tmp_path / "weights.skops") == "torch"
+    assert io.detect_format(tmp_path / "scripted.skops") == "torchscript"
+    assert io.detect_format(tmp_path / "model.pt") == "skops"
+    with pytest.raises(io.ModelFormatError, match="PyTorch module"):
+        io.load(tmp_path / "net.skops")
+
+
+def test_whole_torch_module_loads_only_when_trusted(tmp_path, torch_net, clf_data):
+    import torch
+
+    X, _ = clf_data
+    torch.save(torch_net, tmp_path / "net.pt")
+    torch.jit.save(torch.jit.script(torch_net), tmp_path / "scripted.pt")
+    expected = softmax(_net_output(torch_net, X), axis=1)
+    for name in ("net.pt", "scripted.pt"):
+        with pytest.raises(io.UntrustedFileError, match="--trust-pickle"):
+            io.load_teacher(tmp_path / name)
+        teacher = io.load_teacher(tmp_path / name, trust_pickle=True)
+        assert io.teacher_task(teacher) == "classification"
+        np.testing.assert_allclose(teacher.predict_proba(X), expected, rtol=1e-5)
+    regressor = io.load_teacher(
+        tmp_path / "net.pt", trust_pickle=True, task="regression"
+    )
+    assert io.teacher_task(regressor) == "regression"
+
+
+def test_torch_state_dict_is_refused_with_the_way_out(tmp_path, torch_net):
+    import torch
+
+    torch.save(torch_net.state_dict(), tmp_path / "weights.pt")
+    for trust_pickle in (False, True):
+        with pytest.raises(io.ModelFormatError, match="state dict.*load_state_dict"):
+            io.load_teacher(tmp_path / "weights.pt", trust_pickle=trust_pickle)
+
+
+def _export_onnx(net, path, output_name):
+    import torch
+
+    torch.onnx.export(
+        net,
+        torch.zeros(1, 5),
+        path,
+        input_names=["rows"],
+        output_names=[output_name],
+        dynamic_axes={"rows": {0: "n"}, output_name: {0: "n"}},
+        dynamo=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "output_name, ends_in_softmax",
+    [("logits", False), ("output", False), ("output", True), ("probabilities", True)],
+)
+def test_onnx_export_of_a_torch_classifier_teaches_its_probabilities(
+    tmp_path, torch_net, clf_data, output_name, ends_in_softmax
+):
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    X, _ = clf_data
+    net = torch.nn.Sequential(torch_net, torch.nn.Softmax(dim=1))
+    _export_onnx(
+        net if ends_in_softmax else torch_net, tmp_path / "m.onnx", output_name
+    )
+    teacher = io.load_teacher(tmp_path / "m.onnx")
+    assert io.teacher_task(teacher) == "classification"
+    expected = softmax(_net_output(torch_net, X), axis=1)
+    np.testing.assert_allclose(teacher.predict_proba(X), expected, atol=1e-5)
+    explicit = io.load_teacher(tmp_path / "m.onnx", task="classification")
+    np.testing.assert_allclose(explicit.predict_proba(X), expected, atol=1e-5)
+    with pytest.raises(ValueError, match="one target at a time|class probabilities"):
+        io.load_teacher(tmp_path / "m.onnx", task="regression")
+
+
+def test_explicit_task_reads_a_one_column_onnx_output_as_a_margin(
+    tmp_path, torch_net, clf_data
+):
+    pytest.importorskip("onnxruntime")
+    import torch
+
+    X, _ = clf_data
+    net = torch.nn.Sequential(torch_net, torch.nn.Linear(3, 1))
+    _export_onnx(net, tmp_path / "score.onnx", "score")
+    margin = _net_output(net, X)[:, 0]
+    guessed = io.load_teacher(tmp_path / "score.onnx")
+    assert io.teacher_task(guessed) == "regression"
+    np.testing.assert_allclose(guessed.predict(X), margin, rtol=1e-5, atol=1e-6)
+    teacher = io.load_teacher(tmp_path / "score.onnx", task="classification")
+    assert io.teacher_task(teacher) == "classification"
+    np.testing.assert_allclose(
+        teacher.predict_proba(X)[:, 1], 1 / (1 + np.exp(-margin)), atol=1e-5
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Plain objects as teachers
+# --------------------------------------------------------------------------------------
+
+
+class PlainClassifier:
+    """What a user may write: no scikit-learn base class, just the methods."""
+
+    def __init__(self, weights):
+        self.weights = np.asarray(weights, dtype=float)
+
+    def predict_proba(self, X):
+        z = np.asarray(X, dtype=float) @ self.weights
+        return np.column_stack([1 / (1 + np.exp(z)), 1 / (1 + np.exp(-z))])
+
+    def predict(self, X):
+        return self.predict_proba(X).argmax(axis=1)
+
+
+class PlainRegressor:
+    def __init__(self, weights):
+        self.weights = np.asarray(weights, dtype=float)
+
+    def predict(self, X):
+        return np.asarray(X, dtype=float) @ self.weights
+
+
+def test_trusted_plain_object_in_a_skops_file_is_a_teacher(tmp_path, clf_data):
+    X, y = clf_data
+    y = (y == 2).astype(int)
+    model = PlainClassifier([1.0, -1.0, 0.5, 0.0, 0.2])
+    sio.dump(model, tmp_path / "plain.skops")
+    name = f"{PlainClassifier.__module__}.PlainClassifier"
+    with pytest.raises(io.UntrustedFileError, match="PlainClassifier"):
+        io.load_teacher(tmp_path / "plain.skops")
+    teacher = io.load_teacher(tmp_path / "plain.skops", trusted=[name])
+    assert io.teacher_task(teacher) == "classification"
+    np.testing.assert_allclose(teacher.predict_proba(X), model.predict_proba(X))
+    distilled = DistilledClassifier(
+        teacher, DecisionTreeClassifier(max_depth=3), random_state=0
+    ).fit(X, y)
+    assert distilled.fidelity(X) > 0.8
+
+    regressor = PlainRegressor([1.0, 2.0, 0.0, 0.0, -1.0])
+    sio.dump(regressor, tmp_path / "reg.skops")
+    trusted = [f"{PlainRegressor.__module__}.PlainRegressor"]
+    with pytest.raises(io.ModelFormatError, match="predict but no predict_proba"):
+        io.load_teacher(tmp_path / "reg.skops", trusted=trusted)
+    teacher = io.load_teacher(
+        tmp_path / "reg.skops", trusted=trusted, task="regression"
+    )
+    np.testing.assert_allclose(teacher.predict(X), regressor.predict(X))
 
 
 # --------------------------------------------------------------------------------------
@@ -317,6 +605,17 @@ def test_interrupted_write_keeps_the_old_file(tmp_path):
         io.write_bytes(tmp_path / "no" / "such" / "dir.txt", b"x")
     with pytest.raises(IsADirectoryError):
         io.write_bytes(tmp_path, b"x", overwrite=True)
+
+
+def test_a_link_to_nowhere_is_not_written_through(tmp_path):
+    link = tmp_path / "out.csv"
+    target = tmp_path / "elsewhere" / "out.csv"
+    link.symlink_to(target)
+    with pytest.raises(FileExistsError, match="link to .* which does not exist"):
+        io.write_bytes(link, b"new")
+    assert link.is_symlink() and not target.parent.exists()
+    io.write_bytes(link, b"new", overwrite=True)
+    assert not link.is_symlink() and link.read_bytes() == b"new"
 
 
 def test_save_refuses_torch_objects(tmp_path):
@@ -429,3 +728,49 @@ def test_parquet_without_an_engine_says_what_to_install(
     (tmp_path / "y.parquet").write_bytes(b"PAR1")
     with pytest.raises(ImportError, match="pip install pyarrow"):
         io.read_table(tmp_path / "y.parquet")
+
+
+def test_read_table_refuses_repeated_names_and_a_last_line_cut_short(
+    tmp_path, clf_data
+):
+    X, _ = clf_data
+    (tmp_path / "twice.csv").write_text("a,b,a\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match="more than one column named 'a'"):
+        io.read_table(tmp_path / "twice.csv")
+    text = X.to_csv(index=False).rstrip("\n")
+    last_line = text.rsplit("\n", 1)[1]
+    (tmp_path / "cut.csv").write_text(text[: -len(last_line) // 2])
+    with pytest.raises(ValueError, match=r"cut short \(line 301\)"):
+        io.read_table(tmp_path / "cut.csv")
+    (tmp_path / "whole.csv").write_text(text)  # no final line break
+    pd.testing.assert_frame_equal(io.read_table(tmp_path / "whole.csv"), X)
+
+
+def test_prepare_features_gives_text_to_a_model_that_takes_it(clf_data):
+    X, y = clf_data
+    frame = X.assign(colour=np.where(X["f0"] > 0, "red", "blue"))
+    encode = make_column_transformer(
+        (OneHotEncoder(), ["colour"]), remainder="passthrough"
+    )
+    pipeline = make_pipeline(encode, LogisticRegression(max_iter=500)).fit(frame, y)
+    names = list(frame.columns)
+    out = io.prepare_features(frame, feature_names=names, model=pipeline)
+    assert list(out["colour"]) == list(frame["colour"])
+    numbers_only = LogisticRegression(max_iter=500).fit(
+        frame.assign(colour=(frame["colour"] == "red").astype(float)), y
+    )
+    with pytest.raises(ValueError, match="'colour'.*does not take them as they are"):
+        io.prepare_features(frame, feature_names=names, model=numbers_only)
+    with pytest.raises(ValueError, match="'colour' are not numeric"):
+        io.prepare_features(frame, feature_names=names)
+
+
+def test_prepare_features_refuses_repeated_names_and_dates(clf_data):
+    X, _ = clf_data
+    twice = X.copy()
+    twice.columns = ["f0", "f1", "f2", "f0", "f4"]
+    with pytest.raises(ValueError, match="more than one column named 'f0'"):
+        io.prepare_features(twice)
+    dated = X.assign(seen=pd.date_range("2024-01-01", periods=len(X), freq="h"))
+    with pytest.raises(TypeError, match=r"date or time column\(s\) 'seen'"):
+        io.prepare_features(dated)

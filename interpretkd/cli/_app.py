@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -11,9 +13,12 @@ from interpretkd._version import __version__
 from interpretkd.cli._common import (
     AUGMENTERS,
     DEFAULT_MAX_DEPTH,
+    DEFAULT_STUDENT,
     DEMO_MARKER,
     STUDENTS,
-    _check_html_reports,
+    TASKS,
+    FiniteFloat,
+    Stopped,
     _common,
     _outputs_free,
     _render_format,
@@ -26,13 +31,143 @@ from interpretkd.cli._dask import TABLE
 from interpretkd.cli._distill import run_distill
 
 # --------------------------------------------------------------------------------------
-# Commands
+# The program: signals end it cleanly
+# --------------------------------------------------------------------------------------
+
+
+class _Terminated(BaseException):
+    """Raised in the main thread on SIGTERM, so that every ``finally`` block runs
+    (temporary output files are removed) as on Ctrl-C. Not an ``Exception``: code
+    that handles errors does not swallow it."""
+
+
+def _raise_terminated(signum, frame):
+    raise _Terminated()
+
+
+class _Program(click.Group):
+    """The ``interpretkd`` group: Ctrl-C and SIGTERM stop a run with one line and
+    exit codes 130 and 143, after the outputs in progress are cleaned up."""
+
+    def main(self, *args, **kwargs):
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        previous = (
+            signal.signal(signal.SIGTERM, _raise_terminated) if in_main_thread else None
+        )
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            if in_main_thread:
+                # None: the previous handler was not set from Python (the default).
+                restored = signal.SIG_DFL if previous is None else previous
+                signal.signal(signal.SIGTERM, restored)
+
+    def invoke(self, ctx):
+        # The commands import the library (torch, scikit-learn) when they run, so
+        # an interruption during start-up lands here too.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Stopped("Interrupted.", 130) from None
+        except _Terminated:
+            raise Stopped("Terminated.", 143) from None
+
+
+# --------------------------------------------------------------------------------------
+# Options several commands share
 # --------------------------------------------------------------------------------------
 
 _existing_file = click.Path(exists=True, dir_okay=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _options(*options):
+    """One decorator for several options, listed in ``--help`` in the order given."""
+
+    def decorate(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def _student_options(max_depth: int):
+    return _options(
+        click.option(
+            "--student",
+            type=click.Choice(STUDENTS),
+            default=DEFAULT_STUDENT,
+            show_default=True,
+            help="The kind of interpretable model to train.",
+        ),
+        click.option(
+            "--max-depth",
+            type=click.IntRange(1, 16),
+            default=max_depth,
+            show_default=True,
+            help="Depth of a tree student.",
+        ),
+    )
+
+
+_teacher_options = _options(
+    click.option(
+        "--task",
+        type=click.Choice(TASKS),
+        help="The teacher's task, when its file does not say (e.g. ranking scores, "
+        "an ONNX graph's unnamed output); it overrides a guess from the file.",
+    ),
+    click.option(
+        "--trust-pickle",
+        is_flag=True,
+        help="Allow a pickle/joblib teacher or a whole torch module (loading them "
+        "runs code).",
+    ),
+    click.option(
+        "--trust",
+        multiple=True,
+        metavar="TYPE",
+        help="Trust this type in a .skops file (repeatable).",
+    ),
+)
+
+_distiller_options = _options(
+    click.option(
+        "--temperature",
+        type=FiniteFloat(0, min_open=True),
+        default=1.0,
+        show_default=True,
+        help="Softens the teacher's probabilities (classification).",
+    ),
+    click.option(
+        "--alpha",
+        type=FiniteFloat(0, 1),
+        default=0.0,
+        show_default=True,
+        help="Weight of the true labels mixed into the teacher's targets.",
+    ),
+    click.option(
+        "--augment",
+        type=click.Choice(AUGMENTERS),
+        default="none",
+        show_default=True,
+        help="Synthetic rows labeled by the teacher.",
+    ),
+    click.option(
+        "--n-synthetic",
+        type=FiniteFloat(0),
+        default=1.0,
+        show_default=True,
+        help="Synthetic rows, as a multiple of the training rows.",
+    ),
+)
+
+# --------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------
+
+
+@click.group(cls=_Program, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", "-V", prog_name="interpretkd")
 def main() -> None:
     """Distill an accurate, opaque model into a model a person can read.
@@ -66,51 +201,11 @@ def main() -> None:
     help="More rows without labels, labeled by the teacher (same columns); with "
     "--scheduler, also a pattern.",
 )
-@click.option(
-    "--student",
-    type=click.Choice(STUDENTS),
-    default="soft-tree",
-    show_default=True,
-    help="The kind of interpretable model to train.",
-)
-@click.option(
-    "--max-depth",
-    type=click.IntRange(1, 16),
-    default=DEFAULT_MAX_DEPTH,
-    show_default=True,
-    help="Depth of a tree student.",
-)
-@click.option(
-    "--temperature",
-    type=click.FloatRange(0, min_open=True),
-    default=1.0,
-    show_default=True,
-    help="Softens the teacher's probabilities (classification).",
-)
-@click.option(
-    "--alpha",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    show_default=True,
-    help="Weight of the true labels mixed into the teacher's targets.",
-)
-@click.option(
-    "--augment",
-    type=click.Choice(AUGMENTERS),
-    default="none",
-    show_default=True,
-    help="Synthetic rows labeled by the teacher.",
-)
-@click.option(
-    "--n-synthetic",
-    type=click.FloatRange(0),
-    default=1.0,
-    show_default=True,
-    help="Synthetic rows, as a multiple of the training rows.",
-)
+@_student_options(DEFAULT_MAX_DEPTH)
+@_distiller_options
 @click.option(
     "--holdout",
-    type=float,
+    type=FiniteFloat(0, 1, max_open=True),
     default=0.2,
     show_default=True,
     help="Share of --data kept aside to measure fidelity (0: measure on training).",
@@ -126,22 +221,7 @@ def main() -> None:
     help="Also write an HTML report on the held-out rows.",
 )
 @click.option("--random-state", type=int, default=0, show_default=True)
-@click.option(
-    "--task",
-    type=click.Choice(("classification", "regression")),
-    help="The teacher's task, when its file does not say (e.g. ranking scores).",
-)
-@click.option(
-    "--trust-pickle",
-    is_flag=True,
-    help="Allow a pickle/joblib teacher (loading a pickle runs code).",
-)
-@click.option(
-    "--trust",
-    multiple=True,
-    metavar="TYPE",
-    help="Trust this type in a .skops teacher (repeatable).",
-)
+@_teacher_options
 @click.option(
     "--scheduler",
     metavar="ADDRESS|local",
@@ -156,8 +236,9 @@ def distill(teacher, data, target, out, quiet, **options):
 
     TEACHER is an XGBoost model (.json or .ubj, from save_model), a LightGBM text
     model, a scikit-learn model saved with skops (.skops), an ONNX model (.onnx, with
-    onnxruntime installed), or, with --trust-pickle, a pickle/joblib file. Prints the
-    student's fidelity to the teacher on a held-out part of --data.
+    onnxruntime installed), or, with --trust-pickle, a pickle/joblib file or a whole
+    torch module (torch.save). Prints the student's fidelity to the teacher on a
+    held-out part of --data.
     """
     run_distill(teacher, data, target, out, quiet=quiet, **options)
 
@@ -200,9 +281,7 @@ def render(student, out, trust, force, quiet):
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="The HTML report."
 )
-@click.option("--task", type=click.Choice(("classification", "regression")))
-@click.option("--trust-pickle", is_flag=True, help="Allow a pickle/joblib teacher.")
-@click.option("--trust", multiple=True, metavar="TYPE", help="Trust this type.")
+@_teacher_options
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @_common
 def report(
@@ -217,7 +296,6 @@ def report(
         inputs={"STUDENT": student, "--data": data, "--teacher": teacher_path},
         out=out,
     )
-    _check_html_reports()
     model = io.load(student, trusted=list(trust))
     if teacher_path is None:
         raise click.BadParameter(
@@ -236,6 +314,7 @@ def report(
         n_features=io.model_n_features(model),
         allow_extra=True,
         model_name="the student",
+        model=model,
     )
     distilled = io.with_teacher(model, teacher)
     result = distillation_report(distilled, X, y)
@@ -280,6 +359,7 @@ def predict(student, data, out, proba, trust, force, quiet):
         n_features=io.model_n_features(model),
         allow_extra=True,
         model_name="the student",
+        model=model,
     )
     result = pd.DataFrame({"prediction": model.predict(X)})
     if proba:
@@ -303,13 +383,7 @@ def predict(student, data, out, proba, trust, force, quiet):
     type=click.Path(file_okay=False),
     help="Directory for the demo's files (created; the demo replaces its own files).",
 )
-@click.option(
-    "--student",
-    type=click.Choice(STUDENTS),
-    default="soft-tree",
-    show_default=True,
-)
-@click.option("--max-depth", type=click.IntRange(1, 16), default=3, show_default=True)
+@_student_options(3)
 @_common
 def demo(out, student, max_depth, quiet):
     """Distill an XGBoost model of the breast-cancer data into a small tree.
@@ -361,10 +435,6 @@ def demo(out, student, max_depth, quiet):
     with io.atomic_output(paths["teacher.json"], overwrite=True) as tmp:
         teacher.save_model(str(tmp))  # the temporary name keeps the .json suffix
 
-    try:
-        _check_html_reports()
-    except RuntimeError:  # the report module of this build writes no HTML yet
-        paths["report.html"] = None
     run_distill(
         paths["teacher.json"],
         paths["train.csv"],
@@ -392,8 +462,7 @@ def demo(out, student, max_depth, quiet):
         click.echo(f"fidelity on the {len(test)} rows of test.csv: {fidelity:.4f}")
         click.echo(f"Demo files in {directory}:")
         for name, path in paths.items():
-            if path is not None:
-                click.echo(f"  {name:16s} {path}")
+            click.echo(f"  {name:16s} {path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,10 +1,11 @@
-"""What the commands share: choices, errors and exit codes, output checks, the
-student a name stands for, writing pictures and reports.
+"""What the commands share: choices, option types, errors and exit codes, output
+checks, the student a name stands for, writing pictures and reports.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 import warnings
 from pathlib import Path
@@ -12,7 +13,9 @@ from pathlib import Path
 import click
 
 STUDENTS = ("soft-tree", "tree", "linear")
+DEFAULT_STUDENT = "soft-tree"
 AUGMENTERS = ("none", "munge", "noise", "active")
+TASKS = ("classification", "regression")
 RENDER_FORMATS = {
     ".svg": "svg",
     ".png": "png",
@@ -28,6 +31,38 @@ class Failure(click.ClickException):
     """A command failed for a reason other than its usage: exit code 1."""
 
     exit_code = 1
+
+
+class Stopped(click.ClickException):
+    """The run was stopped by a signal: one line, and the shell's exit code for it
+    (128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM)."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(self.message, err=True)
+
+
+class FiniteFloat(click.FloatRange):
+    """A number in a range, refusing NaN and infinity, which click's ``FloatRange``
+    lets through (NaN compares false with every bound, infinity passes a lower one).
+    """
+
+    def convert(self, value, param, ctx):
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number; give {self._wanted()}.")
+        return super().convert(number, param, ctx)
+
+    def _wanted(self) -> str:
+        bounds = []
+        if self.min is not None:
+            bounds.append(f"{'>' if self.min_open else '>='} {self.min:g}")
+        if self.max is not None:
+            bounds.append(f"{'<' if self.max_open else '<='} {self.max:g}")
+        return "a number " + " and ".join(bounds) if bounds else "a number"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -53,8 +88,6 @@ def _common(fn):
                 return fn(*args, quiet=quiet, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except KeyboardInterrupt:
-            raise click.Abort() from None
         except Exception as exc:
             if debug:
                 raise
@@ -103,6 +136,12 @@ def _outputs_free(force: bool, inputs: dict | None = None, **paths) -> None:
                 param_hint=flag,
             )
         seen[key] = flag
+        if os.path.islink(path) and not os.path.exists(path) and not force:
+            raise click.BadParameter(
+                f"{path} is a link to {os.readlink(path)}, which does not exist; "
+                "pass --force to replace the link, or choose another path.",
+                param_hint=flag,
+            )
         try:
             io.check_output_path(path, overwrite=force)
         except FileExistsError:
@@ -127,6 +166,8 @@ def _render_format(path: str | None, option: str) -> str | None:
 
 
 def _split_target(frame, target: str, data: str):
+    """The features and the labels of a table read from ``data``; every row must
+    have a label."""
     if target not in frame.columns:
         shown = ", ".join(repr(c) for c in list(frame.columns)[:12])
         more = " ..." if frame.shape[1] > 12 else ""
@@ -134,7 +175,20 @@ def _split_target(frame, target: str, data: str):
             f"column {target!r} is not in {data}; its columns are {shown}{more}.",
             param_hint="--target",
         )
-    return frame.drop(columns=[target]), frame[target]
+    y = frame[target]
+    missing = [i for i, empty in enumerate(y.isna().to_numpy()) if empty]
+    if missing:
+        # Rows counted from 1; in a CSV file the header is line 1.
+        csv = Path(data).suffix.lower() not in (".parquet", ".pq")
+        where = "line" if csv else "row"
+        numbers = [i + 2 if csv else i + 1 for i in missing]
+        shown = ", ".join(str(n) for n in numbers[:10])
+        more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+        raise ValueError(
+            f"{data}: the label column {target!r} is empty in {len(missing)} row(s) "
+            f"({where} {shown}{more}). Fill in those labels or delete the rows."
+        )
+    return frame.drop(columns=[target]), y
 
 
 def _make_student(kind: str, task: str, max_depth: int, random_state, quiet: bool):
@@ -193,18 +247,7 @@ def _write_picture(distilled, path: str, fmt: str, force: bool) -> None:
     io.write_bytes(path, data, overwrite=force)
 
 
-def _check_html_reports() -> None:
-    from interpretkd.report import DistillationReport
-
-    if not hasattr(DistillationReport, "to_html"):
-        raise RuntimeError(
-            "this version of interpretkd.report cannot write HTML reports; leave out "
-            "the report output."
-        )
-
-
 def _write_report(report, path: str, force: bool) -> None:
-    _check_html_reports()
     # to_html writes atomically and refuses an existing file unless overwrite=True:
     # --force, checked before any work, is what allows it here.
     report.to_html(path, overwrite=force)

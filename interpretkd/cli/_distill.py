@@ -6,7 +6,7 @@ import click
 
 from interpretkd.cli._common import (
     DEFAULT_MAX_DEPTH,
-    _check_html_reports,
+    DEFAULT_STUDENT,
     _make_student,
     _outputs_free,
     _print_scores,
@@ -26,7 +26,7 @@ def run_distill(
     out: str,
     *,
     unlabeled: str | None = None,
-    student: str = "soft-tree",
+    student: str = DEFAULT_STUDENT,
     max_depth: int = DEFAULT_MAX_DEPTH,
     temperature: float = 1.0,
     alpha: float = 0.0,
@@ -45,7 +45,9 @@ def run_distill(
 ) -> dict:
     """Distill a saved teacher into a student file: the body of ``distill``, ``demo``.
 
-    Returns the held-out figures as a dict.
+    Returns the held-out figures as a dict. Options are checked by the command's
+    parser (``--holdout`` in [0, 1), finite numbers); outputs are checked here,
+    before any work.
     """
     from sklearn.model_selection import train_test_split
 
@@ -62,12 +64,6 @@ def run_distill(
         render=render,
         report=report,
     )
-    if report is not None:
-        _check_html_reports()
-    if not 0.0 <= holdout < 1.0:
-        raise click.BadParameter(
-            f"{holdout} is not a fraction in [0, 1).", param_hint="--holdout"
-        )
 
     _say(quiet, f"Loading teacher {teacher_path}")
     teacher = io.load_teacher(
@@ -112,14 +108,16 @@ def run_distill(
 
     frame = io.read_table(data)
     features, y = _split_target(frame, target, data)
-    X = io.prepare_features(features, feature_names=names, n_features=n_features)
+    X = io.prepare_features(
+        features, feature_names=names, n_features=n_features, model=teacher
+    )
     pool = None
     if unlabeled is not None:
         pool_frame = io.read_table(unlabeled)
         if target in pool_frame.columns:
             pool_frame = pool_frame.drop(columns=[target])
         pool = io.prepare_features(
-            pool_frame, feature_names=names, n_features=n_features
+            pool_frame, feature_names=names, n_features=n_features, model=teacher
         )
         if names is None and list(pool.columns) != list(X.columns):
             pool.columns = X.columns

@@ -29,7 +29,12 @@ from sklearn.utils.validation import (
 )
 
 from interpretkd._dask import any_dask
-from interpretkd._tabular import concat_rows, encode_frame, frame_categories
+from interpretkd._tabular import (
+    check_frame_columns,
+    concat_rows,
+    encode_frame,
+    frame_categories,
+)
 from interpretkd._validation import final_estimator
 from interpretkd.augment import (
     AUGMENT_CONSTRAINT,
@@ -246,6 +251,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        check_frame_columns(X)
         is_frame = isinstance(X, pd.DataFrame)
         self.categories_ = frame_categories(X) if is_frame else {}
         # A teacher fitted here gets string columns as pandas categoricals (which
@@ -261,6 +267,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
 
     def _student_side(self, X, *, y=None, reset=False):
         """Encode and validate rows (and y) as the student takes them (an ndarray)."""
+        check_frame_columns(X)
         if isinstance(X, pd.DataFrame):
             X = encode_frame(X, getattr(self, "categories_", {}))
         allow_nan = self._allow_nan()

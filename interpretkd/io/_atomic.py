@@ -32,7 +32,8 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     Raises
     ------
     FileExistsError
-        If ``path`` exists and ``overwrite`` is False.
+        If ``path`` exists, or is a link to a file that does not, and ``overwrite``
+        is False.
     FileNotFoundError
         If the directory that should hold ``path`` does not exist.
     IsADirectoryError
@@ -42,6 +43,12 @@ def check_output_path(path: str | os.PathLike, *, overwrite: bool = False) -> Pa
     if path.is_dir():
         raise IsADirectoryError(
             f"{path} is a directory; give the path of a file to write instead."
+        )
+    if path.is_symlink() and not path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} is a link to {os.readlink(path)}, which does not exist; pass "
+            "overwrite=True (on the command line: --force) to replace the link with "
+            "the file, or choose another path."
         )
     if path.exists() and not overwrite:
         raise FileExistsError(

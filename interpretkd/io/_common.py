@@ -17,6 +17,10 @@ TEACHER_FORMATS = {
     "lightgbm": "LightGBM text model (Booster.save_model('model.txt'))",
     "skops": "scikit-learn model saved with skops (skops.io.dump(model, 'x.skops'))",
     "onnx": "ONNX graph ('model.onnx', needs onnxruntime)",
+    "torch": "PyTorch module saved whole (torch.save(module, 'net.pt'); only with "
+    "trust_pickle=True / --trust-pickle)",
+    "torchscript": "TorchScript module (torch.jit.save(scripted, 'net.pt'); only with "
+    "trust_pickle=True / --trust-pickle)",
     "pickle": "pickle or joblib file (only with trust_pickle=True / --trust-pickle)",
 }
 # Internal types of scikit-learn's tree models that skops does not trust by itself.
@@ -108,12 +112,30 @@ def _is_own_type(name: str) -> bool:
     return name == "interpretkd" or name.startswith("interpretkd.")
 
 
+def _zip_kind(path: Path) -> str | None:
+    """Tell the zip archives apart by what they hold: skops writes ``schema.json``
+    at the top; ``torch.save`` writes ``<name>/data.pkl``, and ``torch.jit.save``
+    adds the module's code under ``<name>/code/``."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return "skops"  # a damaged archive: skops's reader says what is wrong
+    if "schema.json" in names:
+        return "skops"
+    if any(n.count("/") == 1 and n.endswith("/data.pkl") for n in names):
+        if any("/code/" in n for n in names):
+            return "torchscript"
+        return "torch"
+    return None
+
+
 def _sniff_kind(path: Path, head: bytes) -> str | None:
-    """Name the teacher format of a file from its first bytes, else its suffix."""
+    """Name the teacher format of a file from its content, else its suffix."""
     if not head:
         return None
     if head.startswith(b"PK"):
-        return "skops"
+        return _zip_kind(path)
     if head.startswith(b"tree\n") or head.startswith(b"tree\r\n"):
         return "lightgbm"
     if _looks_like_pickle(path, head):
@@ -125,7 +147,7 @@ def _sniff_kind(path: Path, head: bytes) -> str | None:
         return (
             "xgboost-ubj"
             if stripped[1:2] in (b"i", b"U", b"I", b"l", b"L")
-            else ("xgboost-json")
+            else "xgboost-json"
         )
     suffix = path.suffix.lower()
     if suffix == ".onnx":

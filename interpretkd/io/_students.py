@@ -168,9 +168,8 @@ def load(path: str | os.PathLike, *, trusted: Sequence[str] | None = None) -> An
     DecisionTreeClassifier(max_depth=2, random_state=0)
     """
     path = _require_file(path, "Model")
-    head = _sniff(path)
-    if not head.startswith(b"PK"):
-        kind = _sniff_kind(path, head)
+    kind = _sniff_kind(path, _sniff(path))
+    if kind != "skops":
         hint = (
             f" It looks like {TEACHER_FORMATS[kind]}; read teachers with "
             "interpretkd.io.load_teacher."

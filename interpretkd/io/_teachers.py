@@ -1,11 +1,9 @@
 """Teachers from the files their own libraries write: XGBoost, LightGBM, skops,
-ONNX, and pickle only when trusted; what a model expects as input.
+ONNX, and torch or pickle files only when trusted; what a model expects as input.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from interpretkd.io._boosters import load_lightgbm, load_xgboost
 from interpretkd.io._common import (
     _LIGHTGBM_DEFAULT_NAME,
     _TASKS,
@@ -25,7 +24,8 @@ from interpretkd.io._common import (
     _sniff,
     _sniff_kind,
 )
-from interpretkd.teachers import LightGBMBoosterTeacher, booster_task
+from interpretkd.io._onnx import load_onnx
+from interpretkd.io._torch import load_torch, torch_teacher
 
 # --------------------------------------------------------------------------------------
 # Teachers
@@ -35,9 +35,10 @@ from interpretkd.teachers import LightGBMBoosterTeacher, booster_task
 def detect_format(path: str | os.PathLike) -> str:
     """Name the kind of model file at ``path``.
 
-    The first bytes decide where they can (zip for skops, ``tree`` for LightGBM,
-    pickle opcodes, JSON and UBJSON for XGBoost); ONNX, which has no signature, is
-    recognised by its ``.onnx`` suffix.
+    The content decides where it can: a zip archive is a skops file or a torch one
+    (``torch.save``, ``torch.jit.save``) by what it holds, ``tree`` starts a LightGBM
+    model, pickle opcodes a pickle, JSON and UBJSON an XGBoost model; ONNX, which has
+    no signature, is recognised by its ``.onnx`` suffix.
 
     Parameters
     ----------
@@ -45,7 +46,8 @@ def detect_format(path: str | os.PathLike) -> str:
 
     Returns
     -------
-    kind : {"xgboost-json", "xgboost-ubj", "lightgbm", "skops", "onnx", "pickle"}
+    kind : {"xgboost-json", "xgboost-ubj", "lightgbm", "skops", "onnx", "torch", \
+            "torchscript", "pickle"}
 
     Raises
     ------
@@ -75,189 +77,6 @@ def _check_task(task: str | None) -> str | None:
             f"model), got {task!r}."
         )
     return task
-
-
-def _resolve_task(path: Path, objective: str, inferred: str | None, task: str | None):
-    if inferred is None:
-        if task is None:
-            raise ModelFormatError(
-                f"{path} has objective {objective!r}, which is neither classification "
-                "nor regression. Pass task='regression' (--task regression) to "
-                "distill its scores as a regression target."
-            )
-        return task
-    if task is not None and task != inferred:
-        raise ValueError(
-            f"{path} is a {inferred} model (objective {objective!r}) but task="
-            f"{task!r} was asked for. Leave task unset to use the model's own task."
-        )
-    return inferred
-
-
-def _load_xgboost(path: Path, task: str | None):
-    import xgboost
-
-    booster = xgboost.Booster()
-    try:
-        booster.load_model(path)
-    except xgboost.core.XGBoostError as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise ModelFormatError(
-            f"{path} could not be read as an XGBoost model ({first}). Expected a "
-            "file written by Booster.save_model or XGBModel.save_model (.json/.ubj)."
-        ) from exc
-    config = json.loads(booster.save_config())
-    learner = config["learner"]
-    objective = learner["objective"]["name"]
-    params = learner["learner_model_param"]
-    if int(params.get("num_target", "1")) > 1:
-        raise ModelFormatError(
-            f"{path} is a multi-output XGBoost model ({params['num_target']} targets); "
-            "interpretkd distills one target at a time."
-        )
-    task = _resolve_task(path, objective, booster_task("xgboost", objective), task)
-    model = (
-        xgboost.XGBClassifier()
-        if task == "classification"
-        else (xgboost.XGBRegressor())
-    )
-    model.load_model(path)
-    return model
-
-
-def _lightgbm_header(path: Path) -> dict:
-    header = {}
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
-            line = line.strip()
-            if line.startswith("Tree=") or line == "end of trees":
-                break
-            if "=" in line:
-                key, value = line.split("=", 1)
-                header.setdefault(key, value)
-    return header
-
-
-def _load_lightgbm(path: Path, task: str | None):
-    try:
-        import lightgbm
-    except ImportError as exc:
-        raise ImportError(
-            f"{path} is a LightGBM model, and reading it needs lightgbm: "
-            "pip install 'interpretkd[lightgbm]'."
-        ) from exc
-
-    header = _lightgbm_header(path)
-    try:
-        booster = lightgbm.Booster(model_file=str(path))
-    except lightgbm.basic.LightGBMError as exc:
-        raise ModelFormatError(
-            f"{path} could not be read as a LightGBM model ({exc}). Expected a text "
-            "model written by Booster.save_model."
-        ) from exc
-    objective = header.get("objective", "").split(" ")[0]
-    inferred = booster_task("lightgbm", objective)
-    task = _resolve_task(path, objective or "<none>", inferred, task)
-    return LightGBMBoosterTeacher(booster, task=task)
-
-
-class _OnnxModel:
-    """A callable over an onnxruntime session: rows in, probabilities or values out."""
-
-    def __init__(self, session, task: str, prob_output: str | None):
-        self.session = session
-        self.task = task
-        self.prob_output = prob_output
-        inp = session.get_inputs()[0]
-        self.input_name = inp.name
-        self.input_dtype = np.float64 if "double" in inp.type else np.float32
-        width = inp.shape[1] if len(inp.shape) == 2 else None
-        self.n_features_in_ = width if isinstance(width, int) else None
-        self.classes_ = None
-
-    def run(self, X) -> list:
-        X = np.asarray(X, dtype=self.input_dtype)
-        return self.session.run(None, {self.input_name: X})
-
-    def _proba(self, outputs) -> np.ndarray:
-        names = [o.name for o in self.session.get_outputs()]
-        out = outputs[names.index(self.prob_output)]
-        if isinstance(out, list):  # ZipMap: one {class: probability} dict per row
-            keys = list(out[0].keys()) if out else []
-            if self.classes_ is None:
-                self.classes_ = np.asarray(keys)
-            return np.array([[row[k] for k in keys] for row in out], dtype=np.float64)
-        out = np.asarray(out, dtype=np.float64)
-        if out.ndim == 1 or out.shape[1] == 1:
-            p = out.reshape(-1)
-            out = np.column_stack([1.0 - p, p])
-        return out
-
-    def __call__(self, X) -> np.ndarray:
-        outputs = self.run(X)
-        if self.task == "classification":
-            return self._proba(outputs)
-        values = np.asarray(outputs[0], dtype=np.float64)
-        return (
-            values.reshape(-1) if values.ndim == 2 and values.shape[1] == 1 else values
-        )
-
-
-def _load_onnx(path: Path, task: str | None):
-    try:
-        import onnxruntime
-    except ImportError as exc:
-        raise ImportError(
-            f"{path} is an ONNX model, and reading it needs onnxruntime: "
-            "pip install 'interpretkd[onnx]'."
-        ) from exc
-    from interpretkd.teachers import CallableTeacher
-
-    try:
-        session = onnxruntime.InferenceSession(
-            str(path), providers=["CPUExecutionProvider"]
-        )
-    except Exception as exc:
-        raise ModelFormatError(
-            f"{path} could not be read as an ONNX model ({exc})."
-        ) from exc
-    outputs = session.get_outputs()
-    # Converted classifiers (skl2onnx, onnxmltools) give a label tensor and then the
-    # probabilities, as a tensor or as a sequence of {class: probability} maps.
-    prob_output = None
-    for out in outputs:
-        if out.type.startswith("seq(map") or "prob" in out.name.lower():
-            prob_output = out.name
-    if prob_output is None and len(outputs) >= 2:
-        prob_output = outputs[1].name
-    inferred = "classification" if prob_output is not None else None
-    if inferred is None and len(outputs) == 1 and "float" in outputs[0].type:
-        inferred = "regression"
-    if inferred is None and task is None:
-        raise ModelFormatError(
-            f"Cannot tell whether the ONNX model {path} is a classifier or a "
-            "regressor from its outputs; pass task='classification' or 'regression'."
-        )
-    if task is not None and inferred is not None and task != inferred:
-        raise ValueError(
-            f"{path} looks like a {inferred} model from its outputs but task={task!r} "
-            "was asked for. Leave task unset to use what the model says."
-        )
-    task = task or inferred
-    if task == "classification" and prob_output is None:
-        prob_output = outputs[-1].name
-    model = _OnnxModel(session, task, prob_output)
-    if task == "regression":
-        return CallableTeacher(model, output="values")
-    teacher = CallableTeacher(model, output="probabilities")
-    # Learn the class labels from one row when the graph gives them (ZipMap).
-    if model.n_features_in_ is not None:
-        with contextlib.suppress(Exception):
-            model(np.zeros((1, model.n_features_in_)))
-    teacher.classes_ = (
-        np.asarray(model.classes_) if model.classes_ is not None else None
-    )
-    return teacher
 
 
 def _load_pickle(path: Path, trust_pickle: bool):
@@ -293,16 +112,24 @@ def load_teacher(
     path : str or path-like
         An XGBoost JSON or UBJ model, a LightGBM text model, a scikit-learn model
         saved with skops, an ONNX graph, or (with ``trust_pickle=True``) a pickle or
-        joblib file. The kind is read from the file's first bytes (and, for ONNX and
-        pickles, from its suffix).
+        joblib file or a torch module saved with ``torch.save`` or
+        ``torch.jit.save``. The kind is read from the file's content (and, for ONNX
+        and pickles, from its suffix), never from its name alone.
     trust_pickle : bool, default=False
-        Allow pickle and joblib files. Loading a pickle runs the code it holds: only
-        set this for files whose origin you trust.
+        Allow pickle and joblib files and whole torch modules. Loading them runs
+        the code they hold: only set this for files whose origin you trust. A torch
+        file that holds only weights (a state dict) is refused either way, since a
+        network cannot be rebuilt from its weights alone.
     task : {"classification", "regression"}, default=None
         The teacher's task. By default it is read from the model (an XGBoost or
         LightGBM objective, a scikit-learn estimator's type, an ONNX graph's
-        outputs); when given, it must agree with the model, except for objectives
-        that are neither (ranking), which ``task="regression"`` distills as scores.
+        outputs, ``predict_proba`` on a plain object). When given, it decides
+        wherever the file leaves room: an ONNX graph's unnamed outputs, a ranking
+        objective (distilled as scores with ``task="regression"``), a torch
+        module's output (logits, or values for regression), a plain object's
+        methods. It is an error only against a task the model states itself (an
+        objective, a scikit-learn estimator type, an ONNX output of class
+        probabilities).
     trusted : sequence of str, default=None
         Type names to trust in a skops file beyond those skops trusts itself.
 
@@ -312,7 +139,9 @@ def load_teacher(
         A fitted model usable as a teacher: ``xgboost.XGBClassifier`` /
         ``XGBRegressor`` for XGBoost files (``classes_`` as saved, else
         ``0 .. n_classes - 1``), a teacher adapter from :mod:`interpretkd.teachers`
-        for LightGBM and ONNX files, the estimator itself for skops and pickle files.
+        for LightGBM, ONNX and torch files and for plain objects with
+        ``predict_proba`` / ``predict``, the estimator itself for scikit-learn style
+        estimators in skops and pickle files.
 
     Raises
     ------
@@ -321,8 +150,8 @@ def load_teacher(
     ModelFormatError
         If the file is of no supported kind, corrupt, or its task cannot be read.
     UntrustedFileError
-        If the file is a pickle and ``trust_pickle`` is False, or a skops file with
-        untrusted types.
+        If the file is a pickle or a whole torch module and ``trust_pickle`` is
+        False, or a skops file with untrusted types.
     ImportError
         If the file needs an optional package that is not installed (LightGBM,
         onnxruntime).
@@ -347,33 +176,88 @@ def load_teacher(
     path = _require_file(path, "Teacher")
     kind = detect_format(path)
     if kind in ("xgboost-json", "xgboost-ubj"):
-        return _load_xgboost(path, task)
+        return load_xgboost(path, task)
     if kind == "lightgbm":
-        return _load_lightgbm(path, task)
+        return load_lightgbm(path, task)
     if kind == "onnx":
-        return _load_onnx(path, task)
+        return load_onnx(path, task)
+    if kind in ("torch", "torchscript"):
+        return load_torch(path, kind, trust_pickle, task)
     if kind == "pickle":
         model = _load_pickle(path, trust_pickle)
     else:
         model = _load_skops(path, trusted, "teacher")
-    _check_loaded_model(path, model, task)
-    return model
+    return _as_teacher_model(path, model, task)
 
 
-def _check_loaded_model(path: Path, model: Any, task: str | None) -> None:
-    if not (hasattr(model, "predict") or hasattr(model, "predict_proba")):
-        raise ModelFormatError(
-            f"{path} holds a {type(model).__name__}, not a fitted model: expected an "
-            "object with predict or predict_proba."
-        )
-    if task is None:
-        return
+def _is_sklearn_estimator(model: Any) -> bool:
+    from sklearn.utils import get_tags
+
+    try:
+        get_tags(model)
+    except Exception:  # no __sklearn_tags__: not a scikit-learn style estimator
+        return False
+    return True
+
+
+def _as_teacher_model(path: Path, model: Any, task: str | None) -> Any:
+    """The model a skops or pickle file holds, as something the distillers take.
+
+    scikit-learn style estimators, boosters and teacher adapters are returned as
+    they are, a torch module in a :class:`~interpretkd.teachers.TorchTeacher`, and a
+    plain object with ``predict_proba`` / ``predict`` as a callable teacher of that
+    method (scikit-learn cannot tell what such an object is).
+    """
     from sklearn.base import is_classifier, is_regressor
 
-    if task == "classification" and is_regressor(model):
-        raise ValueError(f"{path} holds a regressor but task='classification'.")
-    if task == "regression" and is_classifier(model):
-        raise ValueError(f"{path} holds a classifier but task='regression'.")
+    from interpretkd.teachers import CallableTeacher, Teacher, is_torch_module
+
+    name = type(model).__name__
+    if isinstance(model, Teacher) or name == "Booster":
+        return model
+    if is_torch_module(model):
+        return torch_teacher(model, task)
+    if _is_sklearn_estimator(model):
+        if task == "classification" and is_regressor(model):
+            raise ValueError(f"{path} holds a regressor but task='classification'.")
+        if task == "regression" and is_classifier(model):
+            raise ValueError(f"{path} holds a classifier but task='regression'.")
+        return model
+    has_proba = callable(getattr(model, "predict_proba", None))
+    has_predict = callable(getattr(model, "predict", None))
+    what = (
+        "A teacher must be a fitted scikit-learn style estimator, or an object whose "
+        "predict_proba(X) returns class probabilities (a classifier) or whose "
+        "predict(X) returns numbers (a regressor, with task='regression')."
+    )
+    if not (has_proba or has_predict):
+        raise ModelFormatError(
+            f"{path} holds a {name}, not a fitted model: it has neither predict_proba "
+            f"nor predict. {what}"
+        )
+    if task is None and not has_proba:
+        raise ModelFormatError(
+            f"{path} holds a {name} with predict but no predict_proba, so it cannot "
+            "be told whether it predicts classes or values. If predict returns "
+            f"values, pass task='regression' (--task regression). {what}"
+        )
+    if task == "regression":
+        if not has_predict:
+            raise ModelFormatError(
+                f"{path} holds a {name} with predict_proba but no predict; a "
+                f"regression teacher needs predict. {what}"
+            )
+        return CallableTeacher(model.predict, output="values")
+    if not has_proba:
+        raise ModelFormatError(
+            f"{path} holds a {name} with predict but no predict_proba; a classifier "
+            f"teacher must give class probabilities. {what}"
+        )
+    return CallableTeacher(
+        model.predict_proba,
+        output="probabilities",
+        classes=getattr(model, "classes_", None),
+    )
 
 
 # --------------------------------------------------------------------------------------
@@ -403,7 +287,9 @@ def model_feature_names(model: Any) -> list[str] | None:
         if all(_LIGHTGBM_DEFAULT_NAME.fullmatch(n) for n in names):
             return None
         return list(names)
+    # An adapter's model; for a callable teacher of a method, the method's object.
     inner = getattr(model, "model", None)
+    inner = getattr(inner, "__self__", inner)
     if inner is not None and inner is not model and _is_own_type(module):
         return model_feature_names(inner)
     return None
@@ -419,7 +305,9 @@ def model_n_features(model: Any) -> int | None:
         return int(model.num_features())
     if module.startswith("lightgbm") and type(model).__name__ == "Booster":
         return int(model.num_feature())
+    # An adapter's model; for a callable teacher of a method, the method's object.
     inner = getattr(model, "model", None)
+    inner = getattr(inner, "__self__", inner)
     if inner is not None and inner is not model and _is_own_type(module):
         return model_n_features(inner)
     return None
