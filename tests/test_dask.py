@@ -491,3 +491,25 @@ def test_cli_pattern_needs_a_scheduler(tables):
     assert result.exit_code == 2
     assert "no file matches" in result.output
     assert not (tables / "never.skops").exists()
+
+
+def test_cli_refuses_rows_without_labels_on_a_scheduler(client, tables, tmp_path):
+    frame = pd.read_parquet(tables / "events" / "part0.parquet")
+    frame["label"] = frame["label"].astype(float)
+    frame.loc[frame.index[7], "label"] = np.nan
+    frame.to_parquet(tmp_path / "part0.parquet")
+    result = _invoke(
+        "distill",
+        tables / "teacher.json",
+        "--data",
+        str(tmp_path / "*.parquet"),
+        "--target",
+        "label",
+        "--out",
+        tmp_path / "student.skops",
+        "--scheduler",
+        client.scheduler.address,
+    )
+    assert result.exit_code == 1
+    assert "label column 'label' is empty in 1 row(s)" in result.output
+    assert not (tmp_path / "student.skops").exists()

@@ -114,6 +114,29 @@ def _read(path: str, what: str):
     return frame.rename(columns={c: str(c) for c in frame.columns})
 
 
+def _labels_present(labels, *, target, data):
+    """A partition of the label column, refused when a row has no label (as in
+    memory; the row numbers of a partition are not the file's, so they are not
+    named)."""
+    missing = int(labels.isna().sum())
+    if missing:
+        raise ValueError(
+            f"{data}: the label column {target!r} is empty in {missing} row(s) of "
+            "a partition. Fill in those labels or delete the rows."
+        )
+    return labels
+
+
+def _split(frame, target: str, data: str):
+    """Features and labels of a Dask DataFrame: the column checked on the schema,
+    the labels partition by partition."""
+    _split_target(frame._meta, target, data)
+    labels = frame[target].map_partitions(
+        _labels_present, target=target, data=data, meta=frame[target]._meta
+    )
+    return frame.drop(columns=[target]), labels
+
+
 def _features(frame, names, n_features):
     """The teacher's columns of a Dask DataFrame, checked as in memory: the
     columns at once (on the schema), the values partition by partition."""
@@ -159,7 +182,7 @@ def distill_on_dask(
     n_features = io.model_n_features(teacher)
     with _client(scheduler, quiet):
         frame = _read(data, "--data")
-        _split_target(frame, target, data)  # the target column is there
+        _split_target(frame._meta, target, data)  # the target column is there
         if holdout > 0:
             fit_part, eval_part = frame.random_split(
                 [1.0 - holdout, holdout], random_state=random_state
@@ -168,8 +191,8 @@ def distill_on_dask(
         else:
             fit_part = eval_part = frame
             where = "the training rows (no held-out split)"
-        X_fit, y_fit = _split_target(fit_part, target, data)
-        X_eval, y_eval = _split_target(eval_part, target, data)
+        X_fit, y_fit = _split(fit_part, target, data)
+        X_eval, y_eval = _split(eval_part, target, data)
         X_fit = _features(X_fit, names, n_features)
         X_eval = _features(X_eval, names, n_features)
         pool = None
