@@ -160,7 +160,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             through the steps before the distiller: see the user guide. ``X``,
             ``y``, ``sample_weight`` and ``X_unlabeled`` may be Dask collections:
             the teacher then labels them on the workers (see the user guide,
-            "Distilling at scale").
+            "Scaling out").
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the labeled rows, for the teacher (when it is
             fit here) and the student. Unlabeled and synthetic rows have weight 1.

@@ -80,9 +80,9 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
     max_student_rows : int, default=1_000_000
         For Dask collections passed to ``fit``, when the student has no
         ``partial_fit``: the most of their rows the student is trained on; above
-        that it gets a sample of this size drawn on the cluster (see the user
-        guide, "Distilling at scale"). One million rows of 20 features are 160 MB
-        on the client, beyond the point where a depth-6 tree's fidelity stops
+        that it gets a uniform sample of this size, drawn on the cluster (see the
+        user guide, "Scaling out"). One million rows of 20 features are 160 MB on
+        the client, beyond the point where a depth-6 tree's fidelity stops
         growing. A student with ``partial_fit`` (a soft tree) sees every row.
     random_state : int, RandomState instance or None, default=None
         Seeds the default teacher and student, an unfitted teacher fit here, the
