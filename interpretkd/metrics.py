@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.base import is_classifier, is_regressor
 from sklearn.metrics import r2_score
 
+from interpretkd._dask import is_dask_collection
 from interpretkd._validation import final_estimator, is_fitted_distiller
 from interpretkd.teachers import as_teacher
 
@@ -24,7 +25,8 @@ def fidelity_score(teacher, student, X) -> float:
     student : estimator
         A fitted student or distiller, of the teacher's task.
     X : array-like of shape (n_samples, n_features)
-        Rows the two are compared on; use data neither was trained on.
+        Rows the two are compared on; use data neither was trained on. A Dask
+        array or DataFrame is compared partition by partition on the workers.
 
     Returns
     -------
@@ -54,23 +56,15 @@ def fidelity_score(teacher, student, X) -> float:
     >>> 0.5 < fidelity_score(forest, tree, X[200:]) <= 1.0
     True
     """
-    if is_fitted_distiller(student) and (
-        teacher is None or teacher is getattr(student, "teacher_", None)
-    ):
-        classification = hasattr(student, "classes_")
-        t_pred = student.teacher_predict(X)
-    else:
-        if teacher is None:
-            raise ValueError(
-                "teacher is None; pass the teacher model, or a fitted distiller as "
-                "student to use its own teacher."
-            )
-        adapter = as_teacher(teacher)
-        classification = adapter.is_classifier
-        _check_same_task(adapter, student, classification)
-        t_pred = adapter.predict(X)
+    teacher_predict, classification = _teacher_predictor(teacher, student)
+    if is_dask_collection(X):  # partition by partition, on the workers
+        from interpretkd._dask_scores import fidelity_on_partitions
+
+        return fidelity_on_partitions(
+            teacher_predict, student.predict, classification, X
+        )
     s_pred = np.asarray(student.predict(X))
-    t_pred = np.asarray(t_pred)
+    t_pred = np.asarray(teacher_predict(X))
     if len(s_pred) != len(t_pred):
         raise ValueError(
             f"teacher and student predicted {len(t_pred)} and {len(s_pred)} rows."
@@ -86,6 +80,24 @@ def fidelity_score(teacher, student, X) -> float:
             "as_teacher(model, classes=[...]))."
         )
     return float(np.mean(t_pred == s_pred))
+
+
+def _teacher_predictor(teacher, student):
+    """The teacher's ``predict`` (a fitted distiller's own, or the adapter's) and
+    whether it classifies, with the checks that need no rows."""
+    if is_fitted_distiller(student) and (
+        teacher is None or teacher is getattr(student, "teacher_", None)
+    ):
+        return student.teacher_predict, hasattr(student, "classes_")
+    if teacher is None:
+        raise ValueError(
+            "teacher is None; pass the teacher model, or a fitted distiller as "
+            "student to use its own teacher."
+        )
+    adapter = as_teacher(teacher)
+    classification = adapter.is_classifier
+    _check_same_task(adapter, student, classification)
+    return adapter.predict, classification
 
 
 def _check_same_task(adapter, student, classification: bool) -> None:

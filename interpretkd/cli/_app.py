@@ -27,6 +27,7 @@ from interpretkd.cli._common import (
     _write_picture,
     _write_report,
 )
+from interpretkd.cli._dask import TABLE
 from interpretkd.cli._distill import run_distill
 
 # --------------------------------------------------------------------------------------
@@ -183,8 +184,9 @@ def main() -> None:
 @click.option(
     "--data",
     required=True,
-    type=_existing_file,
-    help="Training table (.csv, .tsv or .parquet) with the target column.",
+    type=TABLE,
+    help="Training table (.csv, .tsv or .parquet) with the target column; with "
+    "--scheduler, also a pattern such as 'events/*.parquet'.",
 )
 @click.option("--target", required=True, help="Name of the label column in --data.")
 @click.option(
@@ -195,8 +197,9 @@ def main() -> None:
 )
 @click.option(
     "--unlabeled",
-    type=_existing_file,
-    help="More rows without labels, labeled by the teacher (same columns).",
+    type=TABLE,
+    help="More rows without labels, labeled by the teacher (same columns); with "
+    "--scheduler, also a pattern.",
 )
 @_student_options(DEFAULT_MAX_DEPTH)
 @_distiller_options
@@ -219,6 +222,13 @@ def main() -> None:
 )
 @click.option("--random-state", type=int, default=0, show_default=True)
 @_teacher_options
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS|local",
+    help="Read --data and --unlabeled with Dask and label them on this Dask "
+    "scheduler (tcp://host:8786), or on a cluster started here for the command "
+    "('local'). Needs pip install 'interpretkd[dask]'.",
+)
 @click.option("--force", is_flag=True, help="Replace outputs that exist.")
 @_common
 def distill(teacher, data, target, out, quiet, **options):

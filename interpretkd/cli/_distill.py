@@ -16,6 +16,7 @@ from interpretkd.cli._common import (
     _write_picture,
     _write_report,
 )
+from interpretkd.cli._dask import check_pattern, distill_on_dask
 
 
 def run_distill(
@@ -40,6 +41,7 @@ def run_distill(
     trust: tuple = (),
     force: bool = False,
     quiet: bool = False,
+    scheduler: str | None = None,
 ) -> dict:
     """Distill a saved teacher into a student file: the body of ``distill``, ``demo``.
 
@@ -53,6 +55,8 @@ def run_distill(
     from interpretkd.distill import DistilledClassifier, DistilledRegressor
 
     render_fmt = _render_format(render, "--render")
+    check_pattern(data, "--data", scheduler)
+    check_pattern(unlabeled, "--unlabeled", scheduler)
     _outputs_free(
         force,
         inputs={"TEACHER": teacher_path, "--data": data, "--unlabeled": unlabeled},
@@ -71,6 +75,33 @@ def run_distill(
             "the temperature softens class probabilities; the teacher is a "
             "regressor. Leave --temperature out.",
             param_hint="--temperature",
+        )
+    if scheduler is not None:  # read, label and measure on a Dask cluster
+        if augment != "none":
+            raise click.BadParameter(
+                "synthetic rows are drawn from --data in memory; with --scheduler "
+                "leave --augment out (pass the larger pool as --unlabeled).",
+                param_hint="--augment",
+            )
+        return distill_on_dask(
+            scheduler,
+            teacher,
+            task,
+            data,
+            target,
+            out,
+            unlabeled=unlabeled,
+            student=student,
+            max_depth=max_depth,
+            temperature=temperature,
+            alpha=alpha,
+            holdout=holdout,
+            render=render,
+            render_fmt=render_fmt,
+            report=report,
+            random_state=random_state,
+            force=force,
+            quiet=quiet,
         )
     names = io.model_feature_names(teacher)
     n_features = io.model_n_features(teacher)

@@ -28,6 +28,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from interpretkd._dask import any_dask
 from interpretkd._tabular import (
     check_frame_columns,
     concat_rows,
@@ -132,6 +133,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         "augment": AUGMENT_CONSTRAINT,
         "n_synthetic": N_SYNTHETIC_CONSTRAINT,
         "teacher_batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_student_rows": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -155,7 +157,10 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
             Rows without labels; the teacher labels them (chunk by chunk) and the
             student learns them too, and the generators of ``augment`` imitate them
             with the labeled rows. Same columns as X. In a Pipeline it does not pass
-            through the steps before the distiller: see the user guide.
+            through the steps before the distiller: see the user guide. ``X``,
+            ``y``, ``sample_weight`` and ``X_unlabeled`` may be Dask collections:
+            the teacher then labels them on the workers (see the user guide,
+            "Scaling out").
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights of the labeled rows, for the teacher (when it is
             fit here) and the student. Unlabeled and synthetic rows have weight 1.
@@ -165,6 +170,10 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         self : object
         """
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        if any_dask(X, y, sample_weight):  # labeled rows on a Dask cluster
+            from interpretkd.distill._dask import fit_on_dask
+
+            return fit_on_dask(self, X, y, X_unlabeled, sample_weight, seed=seed)
         self._check_student_task()
         X_student, y = self._training_data(X, y)
         sample_weight = self._check_weights(sample_weight, X_student)
@@ -179,7 +188,9 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         # The rows the generators imitate: a DataFrame as the user gave it (they
         # keep its dtypes and categories), an array on the student side.
         real = [X if isinstance(X, pd.DataFrame) else X_student]
-        for chunk in self._unlabeled_chunks(X_unlabeled, like=X):
+        pool = X_unlabeled if any_dask(X_unlabeled) else None
+        in_memory = None if pool is not None else X_unlabeled
+        for chunk in self._unlabeled_chunks(in_memory, like=X):
             chunk_student = self._check_unlabeled(chunk)
             self._say(f"labeling {len(chunk)} unlabeled rows with the teacher")
             rows.append(chunk_student)
@@ -192,6 +203,12 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         if synthetic is not None:
             rows.append(synthetic[0])
             targets.append(synthetic[1])
+        if pool is not None:  # the unlabeled rows on a Dask cluster
+            from interpretkd.distill._dask import fit_with_dask_pool
+
+            return fit_with_dask_pool(
+                self, rows, targets, sample_weight, pool, teacher=teacher, seed=seed
+            )
         X_all, T_all = np.concatenate(rows), np.concatenate(targets)
         if sample_weight is not None and len(rows) > 1:
             n_extra = X_all.shape[0] - X_student.shape[0]

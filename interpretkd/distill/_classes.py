@@ -15,6 +15,7 @@ from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
+from interpretkd._dask import any_dask
 from interpretkd._validation import final_estimator
 from interpretkd.distill._base import _BaseDistiller
 from interpretkd.distill._protocol import _sample_weight_kwargs, fit_on_soft_targets
@@ -76,6 +77,13 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         most probable class is always kept). Use ``targets="hard"`` for hard targets.
     teacher_batch_size : int, default=65536
         Rows per query of the teacher.
+    max_student_rows : int, default=1_000_000
+        For Dask collections passed to ``fit``, when the student has no
+        ``partial_fit``: the most of their rows the student is trained on; above
+        that it gets a uniform sample of this size, drawn on the cluster (see the
+        user guide, "Scaling out"). One million rows of 20 features are 160 MB on
+        the client, beyond the point where a depth-6 tree's fidelity stops
+        growing. A student with ``partial_fit`` (a soft tree) sees every row.
     random_state : int, RandomState instance or None, default=None
         Seeds the default teacher and student, an unfitted teacher fit here, the
         augmenters, and every ``random_state`` of the student (nested ones
@@ -141,6 +149,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         n_synthetic=1.0,
         expansion_threshold=1e-3,
         teacher_batch_size=65536,
+        max_student_rows=1_000_000,
         random_state=None,
         verbose=0,
     ):
@@ -153,6 +162,7 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         self.n_synthetic = n_synthetic
         self.expansion_threshold = expansion_threshold
         self.teacher_batch_size = teacher_batch_size
+        self.max_student_rows = max_student_rows
         self.random_state = random_state
         self.verbose = verbose
 
@@ -264,6 +274,17 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         X_student = self.transform_for_student(X)
         return self._teacher_adapter().predict(self._teacher_side(X, X_student))
 
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy of the student's predictions on ``X`` against ``y``.
+
+        Dask collections are scored partition by partition on the workers.
+        """
+        if any_dask(X, y, sample_weight):
+            from interpretkd.distill._dask import score_on_dask
+
+            return score_on_dask(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
+
     def fidelity(self, X) -> float:
         """Share of rows of ``X`` on which the student decides as the teacher does
         (:func:`interpretkd.fidelity_score`)."""
@@ -317,7 +338,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
     alpha : float, default=0.0
         Weight of ``y`` in the labeled rows' targets:
         ``(1 - alpha) * teacher + alpha * y``.
-    augment, n_synthetic, teacher_batch_size, random_state, verbose
+    augment, n_synthetic, teacher_batch_size, max_student_rows, random_state, verbose
         As in :class:`DistilledClassifier`.
 
     Attributes
@@ -355,6 +376,7 @@ n_distill_samples_
         augment=None,
         n_synthetic=1.0,
         teacher_batch_size=65536,
+        max_student_rows=1_000_000,
         random_state=None,
         verbose=0,
     ):
@@ -364,6 +386,7 @@ n_distill_samples_
         self.augment = augment
         self.n_synthetic = n_synthetic
         self.teacher_batch_size = teacher_batch_size
+        self.max_student_rows = max_student_rows
         self.random_state = random_state
         self.verbose = verbose
 
@@ -407,6 +430,17 @@ n_distill_samples_
         """The teacher's predictions."""
         X_student = self.transform_for_student(X)
         return self._teacher_adapter().predict_values(self._teacher_side(X, X_student))
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """R² of the student's predictions on ``X`` against ``y``.
+
+        Dask collections are scored partition by partition on the workers.
+        """
+        if any_dask(X, y, sample_weight):
+            from interpretkd.distill._dask import score_on_dask
+
+            return score_on_dask(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def fidelity(self, X) -> float:
         """R² of the student's predictions against the teacher's on ``X``

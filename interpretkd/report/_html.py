@@ -463,6 +463,18 @@ def _shap_section(distilled, X, n_background, max_samples, verbose) -> str:
 # --------------------------------------------------------------------------------------
 
 
+def _sample_note(metrics: dict, X) -> list:
+    """A note when the tables below count a sample of the rows (a report on a Dask
+    collection): the figures above use every row."""
+    n_rows = metrics.get("n_samples", len(X))
+    if n_rows <= len(X):
+        return []
+    return [
+        f'<p class="note">The tables and pictures below count a uniform sample of '
+        f"{len(X)} of the {n_rows} rows; the figures above use every row.</p>"
+    ]
+
+
 def _render_html(
     report: DistillationReport,
     *,
@@ -496,6 +508,7 @@ def _render_html(
         f"<h1>{_esc(title)}</h1>",
         "<h2>Figures</h2>",
         _figures_table(metrics),
+        *_sample_note(metrics, X),
         "<h3>Size of the student</h3>",
         _size_table(metrics),
     ]

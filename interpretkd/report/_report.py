@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, r2_score
 
+from interpretkd._dask import any_dask
 from interpretkd.metrics import fidelity_score, student_complexity
 from interpretkd.report._html import _render_html
 
@@ -176,6 +177,10 @@ def _check_flag(value, name: str):
 
 
 def _scores(distilled, X, y, is_clf: bool) -> dict:
+    if any_dask(X, y):  # over every row, partition by partition on the workers
+        from interpretkd._dask_scores import scores_on_partitions
+
+        return scores_on_partitions(distilled, X, y)
     out = {"n_samples": int(len(X)), "fidelity": fidelity_score(None, distilled, X)}
     if y is not None:
         score = accuracy_score if is_clf else r2_score
@@ -205,7 +210,10 @@ def distillation_report(
     distilled : DistilledClassifier or DistilledRegressor
         A fitted distiller.
     X : array-like of shape (n_samples, n_features)
-        The rows every figure, table and picture of the report is measured on.
+        The rows every figure, table and picture of the report is measured on. With
+        Dask collections (``X``, and ``y`` partitioned alike), the figures are
+        computed over every row on the workers, and the tables and pictures on a
+        uniform sample of at most 10,000 rows, as the page says.
     y : array-like of shape (n_samples,), default=None
         True labels or values; when given, the teacher's and the student's accuracy
         (classification) or R² (regression) are reported too.
@@ -276,6 +284,10 @@ def distillation_report(
         metrics["n_train_samples"] = metrics.pop("train_n_samples")
     for key, value in student_complexity(distilled).items():
         metrics[f"student_{key}"] = value
+    if any_dask(X, y):  # the tables and pictures: a uniform sample, in memory
+        from interpretkd._dask_scores import REPORT_ROWS, sample_on_partitions
+
+        X, y = sample_on_partitions(X, y, n=REPORT_ROWS)
     if curve is False:
         curve = None
     elif curve is True or isinstance(curve, dict):

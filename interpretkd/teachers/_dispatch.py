@@ -23,8 +23,9 @@ def as_teacher(
     ----------
     model : object
         A fitted scikit-learn estimator or Pipeline, an XGBoost or LightGBM model
-        (scikit-learn API or raw ``Booster``), a ``torch.nn.Module``, a callable, a
-        list of these (their soft targets are averaged), or a :class:`Teacher`.
+        (scikit-learn API, ``xgboost.dask`` or raw ``Booster``), a
+        ``torch.nn.Module``, a callable, a list of these (their soft targets are
+        averaged), or a :class:`Teacher`.
     classes : array-like, default=None
         Class labels of the output columns, in column order: for models that do not
         carry them (raw boosters, torch modules and callables answer column indices
@@ -63,6 +64,19 @@ def as_teacher(
     module = type(model).__module__
     if module.startswith("xgboost") and type(model).__name__ == "Booster":
         return XGBoostBoosterTeacher(model, classes=classes, batch_size=batch_size)
+    if module.startswith("xgboost.dask") and callable(
+        getattr(model, "get_booster", None)
+    ):
+        # DaskXGBClassifier / DaskXGBRegressor predict Dask collections only: rows in
+        # memory (a partition on a worker, a test set) go to their booster, cut at
+        # the best iteration as the model's own predict does.
+        booster = model.get_booster()
+        best = getattr(model, "best_iteration", None)
+        if best is not None:
+            booster = booster[: int(best) + 1]
+        if classes is None:
+            classes = getattr(model, "classes_", None)
+        return XGBoostBoosterTeacher(booster, classes=classes, batch_size=batch_size)
     if module.startswith("lightgbm") and type(model).__name__ == "Booster":
         return LightGBMBoosterTeacher(model, classes=classes, batch_size=batch_size)
     if is_torch_module(model):
