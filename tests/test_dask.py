@@ -217,15 +217,7 @@ class _WeightRecorder(DecisionTreeClassifier):
         return super().fit(X, y, sample_weight=sample_weight, check_input=check_input)
 
 
-@pytest.mark.parametrize("sampling", ["uniform", "importance"])
-def test_sample_is_bounded_and_its_weights_unbiased(
-    client, data, sampling, monkeypatch
-):
-    from interpretkd.distill import _dask_sample
-
-    # "importance" is the scheme benchmarks/scale.py --sampling compares with the
-    # default; its weights must keep the estimates unbiased too.
-    monkeypatch.setattr(_dask_sample, "SAMPLING", sampling)
+def test_sample_is_bounded_and_its_weights_unbiased(client, data):
     X, y, teacher = data
     Xu = np.vstack([X] * 4)
     pool = da.from_array(Xu, chunks=2000)

@@ -13,7 +13,7 @@ kind of student:
   client one at a time, in a new random order each epoch, until every labeled row
   has been seen ``max_epochs`` times (:mod:`~interpretkd.distill._dask_stream`);
 * any other student gets every labeled row when there are at most
-  ``max_student_rows`` of them, else a weighted sample of that size drawn on the
+  ``max_student_rows`` of them, else a uniform sample of that size drawn on the
   cluster (:mod:`~interpretkd.distill._dask_sample`).
 """
 
@@ -25,7 +25,6 @@ from functools import partial
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.utils.validation import has_fit_parameter
 
 from interpretkd import _dask
 from interpretkd.distill._base import _is_fitted
@@ -67,17 +66,8 @@ def _fit_student(distiller, memory_parts, sources, shipped, seed):
         distiller._say("done")
         return distiller
 
-    def pilot_fit(Xs, T, w):
-        return distiller._fit_student(Xs, T, w, seed)
-
     parts, _ = sample_rows(
-        distiller,
-        sources,
-        shipped,
-        budget=int(distiller.max_student_rows),
-        seed=seed,
-        pilot_fit=pilot_fit,
-        weighted=has_fit_parameter(_final(student), "sample_weight"),
+        distiller, sources, shipped, budget=int(distiller.max_student_rows), seed=seed
     )
     parts = list(memory_parts) + parts
     if not parts:

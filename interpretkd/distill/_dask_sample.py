@@ -1,87 +1,42 @@
 """In-memory students on Dask collections: every labeled row when they fit in
-``max_student_rows``, else a weighted sample of that size drawn on the cluster."""
+``max_student_rows``, else a uniform sample of that size drawn on the cluster."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from interpretkd import _dask
-from interpretkd.distill._dask_sources import _label_task, _subset, _take, on_sources
-
-#: The sample an in-memory student gets when the rows exceed max_student_rows:
-#: "uniform", or "importance" (favouring rows the teacher is unsure about and, with
-#: USE_PILOT, rows a pilot student gets wrong, weighted to stay unbiased). Uniform
-#: is the default because it measured as faithful or more, at a fraction of the
-#: cost (docs/scale.md; benchmarks/scale.py --sampling compares them).
-SAMPLING = "uniform"
-#: Strength of the preference of the "importance" sample.
-IMPORTANCE_GAMMA = 4.0
-#: Whether the "importance" sample also favours rows a pilot student, fitted on a
-#: uniform sample first, gets wrong.
-USE_PILOT = True
+from interpretkd.distill._dask_sources import _label_task, _subset, on_sources
 
 
 # --------------------------------------------------------------------------------------
-# In-memory students: all rows when they fit, else a weighted sample
+# In-memory students: all rows when they fit, else a uniform sample
 # --------------------------------------------------------------------------------------
 def _uniforms(n, seed, index):
     """The fixed random numbers of one partition's rows, in (0, 1]."""
     return 1.0 - np.random.default_rng([seed, 1, index]).random(n)
 
 
-def _importance(part, pilot, gamma, labeler):
-    """Sampling weight of each row: ``1 + gamma * score``, ``score`` in [0, 1] the
-    mean of how unsure the teacher is (one minus the gap between its two most
-    probable classes) and whether the pilot student decides otherwise. Every row
-    keeps a weight of at least 1, so a chance to be drawn."""
-    Xs, T, _ = part
-    top = np.sort(T, axis=1)[:, -2:]
-    score = 1.0 - (top[:, 1] - top[:, 0])
-    if pilot is not None:
-        distiller = labeler.distiller
-        decided = pd.Index(distiller.classes_).get_indexer(
-            pilot.predict(distiller._named(Xs))
-        )
-        score = 0.5 * (score + (decided != T.argmax(axis=1)))
-    return 1.0 + gamma * score
-
-
 def _length(index, block):
     return len(block)
 
 
-def _priorities(index, block, y, w, raw, labeler, name, seed, pilot, gamma):
-    """Priority ``weight / u`` of every row of a partition (uniform: ``1 / u``)."""
-    if pilot is None and gamma == 0:
-        return 1.0 / _uniforms(len(block), seed, index)
-    part = labeler(block, y, w, raw, name=name)
+def _priorities(index, block, y, w, raw, labeler, name, seed):
+    """Priority ``1 / u`` of every row of a partition."""
+    return 1.0 / _uniforms(len(block), seed, index)
+
+
+def _select_task(index, block, y, w, raw, labeler, name, seed, tau):
+    """The rows of a partition whose priority exceeds ``tau``, labeled (the teacher
+    labels only those) and weighted."""
+    keep = 1.0 / _uniforms(len(block), seed, index) > tau
+    part = labeler(*(_subset(a, keep) for a in (block, y, w, raw)), name=name)
     if part is None:
-        return np.empty(0)
-    return _importance(part, pilot, gamma, labeler) / _uniforms(len(block), seed, index)
-
-
-def _select_task(index, block, y, w, raw, labeler, name, seed, pilot, gamma, tau):
-    """The rows of a partition whose priority exceeds ``tau``, labeled and
-    weighted."""
-    if pilot is None and gamma == 0:
-        # Uniform: choose the rows first, and the teacher labels only those.
-        keep = 1.0 / _uniforms(len(block), seed, index) > tau
-        part = labeler(*(_subset(a, keep) for a in (block, y, w, raw)), name=name)
-        if part is None:
-            return None
-        importance = np.ones(part[0].shape[0])
-    else:
-        part = labeler(block, y, w, raw, name=name)
-        if part is None:
-            return None
-        importance = _importance(part, pilot, gamma, labeler)
-        keep = importance / _uniforms(len(block), seed, index) > tau
-        part, importance = _take(part, keep), importance[keep]
-    # Priority sampling (Duffield, Lund & Thorup, 2007): a kept row stands for
-    # max(w, tau) / w rows, which makes weighted sums over the sample unbiased
-    # estimates of the sums over every row.
-    factor = np.maximum(importance, tau) / importance
+        return None
+    # Priority sampling (Duffield, Lund & Thorup, 2007) with every row's importance
+    # 1: a kept row stands for max(1, tau) rows, which makes weighted sums over the
+    # sample unbiased estimates of the sums over every row.
+    factor = np.full(part[0].shape[0], max(1.0, tau))
     Xs, T, sw = part
     return Xs, T, factor if sw is None else factor * sw
 
@@ -136,21 +91,20 @@ def _count_rows(sources) -> int:
     return total
 
 
-def sample_rows(distiller, sources, shipped, *, budget, seed, pilot_fit, weighted):
+def sample_rows(distiller, sources, shipped, *, budget, seed):
     """Teacher-labeled rows of the Dask sources for an in-memory student: all of them
-    when there are at most ``budget``, else ``budget`` rows drawn on the cluster.
+    when there are at most ``budget``, else a uniform sample of ``budget`` rows drawn
+    on the cluster.
 
-    The sample is drawn by *priority sampling* (Duffield, Lund & Thorup, 2007): row
-    i gets the priority ``w_i / u_i`` (``w_i`` its importance, ``u_i`` uniform in
-    (0, 1]), the ``budget`` rows of highest priority are kept, and each carries the
-    weight ``max(w_i, tau) / w_i`` (``tau`` the next priority), so that every
+    The sample is drawn by *priority sampling* (Duffield, Lund & Thorup, 2007) with
+    every row's importance 1: row i gets the priority ``1 / u_i`` (``u_i`` uniform in
+    (0, 1], fixed by the seed), the ``budget`` rows of highest priority are kept
+    (exactly ``budget``, chosen before the teacher labels only those) and each
+    carries the weight ``max(1, tau)`` (``tau`` the next priority), so that every
     weighted sum over the sample (the student's loss among them) is an unbiased
-    estimate of the same sum over all rows. With every ``w_i = 1`` (``SAMPLING =
-    "uniform"``, the default) that is a uniform sample of exactly ``budget`` rows,
-    drawn before the teacher labels only those. With ``SAMPLING = "importance"`` a
-    student that takes sample weights gets rows favoured by :func:`_importance`:
-    how unsure the teacher is and (``USE_PILOT``) whether a pilot student, fitted on
-    a uniform sample first, decides otherwise.
+    estimate of the same sum over all rows. Samples that favour rows the teacher is
+    unsure about measured no better (docs/scale.md; ``benchmarks/scale.py
+    --sampling`` reproduces the study).
 
     Returns
     -------
@@ -162,28 +116,7 @@ def sample_rows(distiller, sources, shipped, *, budget, seed, pilot_fit, weighte
     if total <= budget:
         distiller._say(f"labeling all {total} rows on the cluster")
         return _gather(on_sources(_label_task, sources, shipped, None)), False
-    importance = (
-        SAMPLING == "importance"
-        and weighted
-        and not distiller._y_numeric
-        and IMPORTANCE_GAMMA > 0
-    )
-    pilot = None
-    if not importance or USE_PILOT:
-        distiller._say(f"drawing {budget} of {total} rows uniformly on the cluster")
-        uniform = (seed, None, 0.0)
-        tasks = on_sources(_priorities, sources, shipped, *uniform)
-        tau = _kth_largest(tasks, budget + 1)
-        parts = _gather(on_sources(_select_task, sources, shipped, *uniform, tau))
-        if not importance:
-            return parts, True
-        pilot = _dask.ship(pilot_fit(*concat_parts(parts)))
-        del parts
-    also = "" if pilot is None else " and rows a student of a uniform sample gets wrong"
-    distiller._say(
-        f"drawing {budget} of {total} rows on the cluster, favouring rows the "
-        f"teacher is unsure about{also}"
-    )
-    chosen = (seed + 1, pilot, IMPORTANCE_GAMMA)
-    tau = _kth_largest(on_sources(_priorities, sources, shipped, *chosen), budget + 1)
-    return _gather(on_sources(_select_task, sources, shipped, *chosen, tau)), True
+    distiller._say(f"drawing {budget} of {total} rows uniformly on the cluster")
+    tasks = on_sources(_priorities, sources, shipped, seed)
+    tau = _kth_largest(tasks, budget + 1)
+    return _gather(on_sources(_select_task, sources, shipped, seed, tau)), True
