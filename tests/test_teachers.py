@@ -2,6 +2,10 @@
 outputs that are not what a teacher must give refused with the teacher named."""
 
 import pickle
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -145,6 +149,52 @@ def test_torch_module_batched_eval_and_training_flag_restored(data3):
     np.testing.assert_array_equal(
         teacher.predict(X), np.array(["a", "b", "c"])[ref.argmax(1)]
     )
+
+
+class _ClampsInPlace(torch.nn.Module):
+    """A module that writes into its input, as ``x.clamp_`` does."""
+
+    def forward(self, x):
+        return torch.cat([x.clamp_(min=0.0)[:, :2], -x[:, :1]], dim=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_torch_teacher_leaves_read_only_rows_untouched(dtype):
+    # Dask blocks and views of frames are read-only: the module gets its own copy
+    # to write into, and the caller's rows keep their values.
+    X = np.linspace(-1.0, 1.0, 12, dtype=dtype).reshape(4, 3)
+    before = X.copy()
+    X.setflags(write=False)
+    out = as_teacher(_ClampsInPlace(), output="values").predict_values(X)
+    np.testing.assert_array_equal(X, before)
+    np.testing.assert_allclose(out[:, 2], -np.maximum(before[:, 0], 0.0))
+
+
+def test_torch_teacher_on_read_only_rows_warns_nothing():
+    """torch warns once per process about read-only arrays, so the check runs in a
+    fresh one."""
+    code = textwrap.dedent("""
+        import warnings
+        import numpy as np
+        import torch
+        from interpretkd.teachers import as_teacher
+
+        warnings.simplefilter("error")
+        net = torch.nn.Linear(3, 2)
+        for dtype in (np.float32, np.float64):
+            X = np.ones((4, 3), dtype=dtype)
+            X.setflags(write=False)
+            as_teacher(net).predict_proba(X)
+        print("ok")
+    """)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],  # this checkout's interpretkd
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.stdout.strip() == "ok", run.stderr[-2000:]
 
 
 def test_callable_teacher_declared_outputs(data3):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from interpretkd.teachers._base import DEFAULT_BATCH_SIZE, DeclaredOutputTeacher
@@ -42,15 +44,41 @@ class TorchTeacher(DeclaredOutputTeacher):
             device, dtype = torch.device("cpu"), torch.float32
         if hasattr(X, "to_numpy"):
             X = X.to_numpy()
+        xt = _as_tensor(np.asarray(X), dtype, device)
         was_training = model.training
         model.eval()
         try:
             with torch.no_grad():
-                xt = torch.as_tensor(np.asarray(X), dtype=dtype, device=device)
                 out = model(xt)
         finally:
             model.train(was_training)
         return out.detach().to("cpu", torch.float64).numpy()
+
+
+def _as_tensor(X: np.ndarray, dtype, device):
+    """``X`` as a tensor of the module's dtype on its device, copied only when needed.
+
+    The rows are cast in NumPy first (a new array when the dtype differs, as the
+    cast needs anyway). A read-only array (a Dask block, a view of a frame) stays
+    shared only when torch copies it itself (to another device); a CPU tensor of the
+    same dtype would share its memory, and torch cannot mark a tensor read-only (a
+    module may write into its input), so it is copied once instead.
+    """
+    import torch
+
+    try:
+        np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    except TypeError:  # no NumPy equivalent (bfloat16): torch casts a float32 copy
+        np_dtype = np.float32
+    X = X.astype(np_dtype, copy=False)
+    if not X.flags.writeable:
+        if device.type == "cpu":
+            X = X.copy()
+        else:  # torch copies the rows to the device and never writes the buffer
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "The given NumPy array is not writ")
+                return torch.as_tensor(X, dtype=dtype, device=device)
+    return torch.as_tensor(X, dtype=dtype, device=device)
 
 
 def is_torch_module(model) -> bool:
