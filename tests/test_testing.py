@@ -350,3 +350,23 @@ def test_fixture_is_found_by_pytest_in_a_project_that_installs_interpretkd(tmp_p
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "4 passed" in run.stdout
+
+
+def test_loading_the_plugin_imports_no_scientific_library():
+    """pytest imports the plugin at the start of every session in a project where
+    interpretkd is installed; that must not import scikit-learn (seconds), numpy,
+    pandas or torch. The fixture imports what it needs when a test asks for it."""
+    code = textwrap.dedent("""
+        import sys
+        import interpretkd.testing.pytest_plugin
+        heavy = ("sklearn", "numpy", "pandas", "scipy", "torch")
+        print(sorted(m for m in heavy if m in sys.modules))
+    """)
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert run.stdout.strip() == "[]", run.stdout + run.stderr

@@ -7,9 +7,39 @@
   run in seconds;
 - with interpretkd installed, pytest finds the ``teacher_problem`` fixture (see
   :mod:`interpretkd.testing.pytest_plugin`).
+
+The names are imported on first use, as in the package itself: pytest imports
+:mod:`interpretkd.testing.pytest_plugin` (and so this package) at the start of every
+test session where interpretkd is installed, and that must not cost the session
+scikit-learn's import.
 """
 
-from interpretkd.testing._faithful import assert_faithful
-from interpretkd.testing._problems import TeacherProblem, make_teacher_problem
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_PUBLIC = {
+    "TeacherProblem": "interpretkd.testing._problems",
+    "assert_faithful": "interpretkd.testing._faithful",
+    "make_teacher_problem": "interpretkd.testing._problems",
+}
 
 __all__ = ["TeacherProblem", "assert_faithful", "make_teacher_problem"]
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_PUBLIC[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
+
+
+if TYPE_CHECKING:  # what static tools (documentation, type checkers) read
+    from interpretkd.testing._faithful import assert_faithful
+    from interpretkd.testing._problems import TeacherProblem, make_teacher_problem
