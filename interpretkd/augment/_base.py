@@ -1,4 +1,5 @@
-"""What the generators share: scikit-learn style parameters and their checks."""
+"""What the generators share: scikit-learn style parameters and their checks, and
+the way a generator reads its data and returns its rows."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import inspect
 from numbers import Integral, Real
 from typing import Any
 
+import numpy as np
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
     validate_parameter_constraints,
 )
+
+from interpretkd._tabular import Table
 
 AUGMENT_CHOICES = ("munge", "noise", "active")
 
@@ -108,6 +113,52 @@ class _Params:
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
+class _TableSampler(_Params):
+    """A generator of rows that imitate a table: :meth:`sample` checks the
+    arguments, reads the data into one :class:`~interpretkd._tabular.Table` (the
+    column model every generator shares) and returns the rows that ``_draw`` makes
+    from it in the container and dtypes of the data.
+
+    Subclasses take the parameters ``categorical_features``, ``clip`` and
+    ``random_state`` (their constraints are declared here) and implement
+    ``_draw(table, n_samples, rng)``, which returns the new rows as a matrix of the
+    table's codes.
+    """
+
+    _parameter_constraints: dict = {
+        "categorical_features": [None, "array-like", str, Integral],
+        "clip": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def sample(self, X, n_samples: int):
+        """Return ``n_samples`` new synthetic rows that imitate ``X``.
+
+        Parameters
+        ----------
+        X : ndarray or DataFrame of shape (n_rows, n_features)
+            The data to imitate (training and unlabeled rows, no labels).
+        n_samples : int
+            Number of synthetic rows to return.
+
+        Returns
+        -------
+        X_synthetic : ndarray or DataFrame of shape (n_samples, n_features)
+            Only the new rows, in the container and dtypes of ``X``.
+        """
+        self._validate_params()
+        name = type(self).__name__
+        n_samples = _check_n_samples(n_samples, f"{name}.sample")
+        table = Table(X, self.categorical_features, who=name)
+        if n_samples == 0:
+            return table.empty()
+        rng = check_random_state(self.random_state)
+        return table.decode(self._draw(table, n_samples, rng))
+
+    def _draw(self, table: Table, n_samples: int, rng) -> np.ndarray:
+        raise NotImplementedError  # pragma: no cover - each generator has its own
+
+
 def _check_n_samples(n_samples, caller: str) -> int:
     """The number of rows asked of a generator, as an int >= 0."""
     validate_parameter_constraints(
@@ -118,6 +169,5 @@ def _check_n_samples(n_samples, caller: str) -> int:
     return int(n_samples)
 
 
-# Shared parameter constraints of the generators.
+# A probability parameter of a generator.
 PROBABILITY = [Interval(Real, 0, 1, closed="both")]
-CATEGORICAL_FEATURES = [None, "array-like", str, Integral]

@@ -6,15 +6,12 @@ from numbers import Real
 
 import numpy as np
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from interpretkd._tabular import Table
 from interpretkd.augment._base import (
-    CATEGORICAL_FEATURES,
     PROBABILITY,
-    _check_n_samples,
-    _Params,
+    _TableSampler,
 )
 
 # --------------------------------------------------------------------------------------
@@ -22,7 +19,7 @@ from interpretkd.augment._base import (
 # --------------------------------------------------------------------------------------
 
 
-class Munge(_Params):
+class Munge(_TableSampler):
     """MUNGE: synthetic rows made by mixing each row with its nearest neighbour.
 
     The procedure of Bucilua, Caruana & Niculescu-Mizil, *Model Compression* (KDD
@@ -70,11 +67,9 @@ class Munge(_Params):
     """
 
     _parameter_constraints: dict = {
+        **_TableSampler._parameter_constraints,
         "p": PROBABILITY,
         "s": [Interval(Real, 0, None, closed="neither")],
-        "categorical_features": CATEGORICAL_FEATURES,
-        "clip": ["boolean"],
-        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -86,34 +81,14 @@ class Munge(_Params):
         self.clip = clip
         self.random_state = random_state
 
-    def sample(self, X, n_samples: int):
-        """Return ``n_samples`` new synthetic rows made from ``X``.
-
-        Parameters
-        ----------
-        X : ndarray or DataFrame of shape (n_rows, n_features)
-            The data to imitate (training and unlabeled rows, no labels).
-        n_samples : int
-            Number of synthetic rows to return.
-
-        Returns
-        -------
-        X_synthetic : ndarray or DataFrame of shape (n_samples, n_features)
-            Only the new rows, in the container and dtypes of ``X``.
-        """
-        self._validate_params()
-        n_samples = _check_n_samples(n_samples, "Munge.sample")
-        table = Table(X, self.categorical_features, who="Munge")
-        if n_samples == 0:
-            return table.empty()
-        rng = check_random_state(self.random_state)
+    def _draw(self, table, n_samples, rng):
         n = table.n_rows
         source = _pass_rows(np.arange(n), n_samples, rng)
         # Neighbours are needed only for the rows actually used.
         used = np.unique(source)
         neighbour = np.empty(n, dtype=np.intp)
         neighbour[used] = _nearest_other(table, used)
-        return table.decode(self._mix(table, source, neighbour[source], rng))
+        return self._mix(table, source, neighbour[source], rng)
 
     def _sample_in_groups(self, X, groups, counts, rng):
         """Rows made within each group of rows, neighbours searched in the group.

@@ -5,15 +5,11 @@ from __future__ import annotations
 from numbers import Real
 
 import numpy as np
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from interpretkd._tabular import Table
 from interpretkd.augment._base import (
-    CATEGORICAL_FEATURES,
     PROBABILITY,
-    _check_n_samples,
-    _Params,
+    _TableSampler,
 )
 
 # --------------------------------------------------------------------------------------
@@ -21,7 +17,7 @@ from interpretkd.augment._base import (
 # --------------------------------------------------------------------------------------
 
 
-class NoiseSampler(_Params):
+class NoiseSampler(_TableSampler):
     """Synthetic rows drawn from each feature's marginal, with small Gaussian jitter.
 
     Each synthetic row starts as a copy of a random data row; each of its features is
@@ -64,11 +60,9 @@ class NoiseSampler(_Params):
     """
 
     _parameter_constraints: dict = {
+        **_TableSampler._parameter_constraints,
         "p": PROBABILITY,
         "noise_scale": [Interval(Real, 0, None, closed="left")],
-        "categorical_features": CATEGORICAL_FEATURES,
-        "clip": ["boolean"],
-        "random_state": ["random_state"],
     }
 
     def __init__(
@@ -85,28 +79,8 @@ class NoiseSampler(_Params):
         self.clip = clip
         self.random_state = random_state
 
-    def sample(self, X, n_samples: int):
-        """Return ``n_samples`` new synthetic rows drawn around ``X``.
-
-        Parameters
-        ----------
-        X : ndarray or DataFrame of shape (n_rows, n_features)
-            The data to imitate.
-        n_samples : int
-            Number of synthetic rows to return.
-
-        Returns
-        -------
-        X_synthetic : ndarray or DataFrame of shape (n_samples, n_features)
-            Only the new rows, in the container and dtypes of ``X``.
-        """
-        self._validate_params()
+    def _draw(self, table, n_samples, rng):
         p, scale = float(self.p), float(self.noise_scale)
-        n_samples = _check_n_samples(n_samples, "NoiseSampler.sample")
-        table = Table(X, self.categorical_features, who="NoiseSampler")
-        if n_samples == 0:
-            return table.empty()
-        rng = check_random_state(self.random_state)
         n, d = table.n_rows, table.n_features
         base = rng.randint(n, size=n_samples)
         donor = rng.randint(n, size=(n_samples, d))
@@ -119,5 +93,4 @@ class NoiseSampler(_Params):
             std = np.nan_to_num(np.nanstd(table.matrix[:, table.numeric], axis=0))
             jitter = rng.normal(size=(n_samples, table.numeric.size)) * (scale * std)
             Z[:, table.numeric] += jitter
-        Z = table.round_and_clip(Z, bool(self.clip))
-        return table.decode(Z)
+        return table.round_and_clip(Z, bool(self.clip))
