@@ -16,6 +16,7 @@ from sklearn.pipeline import Pipeline
 __all__ = [
     "check_soft_targets",
     "is_soft_target_array",
+    "one_hot",
     "check_positive_int",
     "final_estimator",
     "is_fitted_distiller",
@@ -103,6 +104,19 @@ def check_soft_targets(
             "Y / Y.sum(axis=1, keepdims=True)."
         )
     return Y
+
+
+def one_hot(index, n_columns: int) -> np.ndarray:
+    """Targets that put all the weight on one class a row: a float64 array of shape
+    ``(len(index), n_columns)`` with a 1 in column ``index[i]`` of row ``i``.
+
+    The one place labels become targets (a tree fit on labels, a teacher's decision,
+    a student without ``predict_proba``).
+    """
+    index = np.asarray(index, dtype=np.intp)
+    out = np.zeros((index.shape[0], int(n_columns)))
+    out[np.arange(index.shape[0]), index] = 1.0
+    return out
 
 
 def check_positive_int(value, name: str, *, minimum: int = 1) -> int:

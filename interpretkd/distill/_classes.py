@@ -16,7 +16,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 
 from interpretkd._dask import any_dask
-from interpretkd._validation import final_estimator
+from interpretkd._validation import final_estimator, one_hot
 from interpretkd.distill._base import _BaseDistiller
 from interpretkd.distill._protocol import _sample_weight_kwargs, fit_on_soft_targets
 from interpretkd.metrics import fidelity_score
@@ -254,14 +254,12 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         """
         X_student = self.transform_for_student(X)
         student, classes = self.student_, pd.Index(self.classes_)
+        if not hasattr(student, "predict_proba"):
+            decided = classes.get_indexer(student.predict(X_student))
+            return one_hot(decided, len(classes))
         out = np.zeros((len(X_student), len(classes)))
-        if hasattr(student, "predict_proba"):
-            cols = classes.get_indexer(final_estimator(student).classes_)
-            out[:, cols] = student.predict_proba(X_student)
-        else:
-            out[
-                np.arange(len(out)), classes.get_indexer(student.predict(X_student))
-            ] = 1
+        cols = classes.get_indexer(final_estimator(student).classes_)
+        out[:, cols] = student.predict_proba(X_student)
         return out
 
     def predict(self, X):

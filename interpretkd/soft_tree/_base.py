@@ -142,6 +142,25 @@ class _BaseSoftDecisionTree(BaseEstimator):
         )
 
     # -- fitting ----------------------------------------------------------------------
+    def _fit_epochs(self, X, y, sample_weight, **prepare):
+        """What ``fit`` does: up to ``max_epochs`` passes over the data, from a new
+        tree unless ``warm_start`` continues the current one."""
+        self._check_depth()
+        incremental = bool(self.warm_start) and hasattr(self, "_state")
+        X, T = self._prepare(X, y, first=not incremental, **prepare)
+        return self._fit(
+            X, T, sample_weight, n_epochs=self.max_epochs, incremental=incremental
+        )
+
+    def _fit_one_epoch(self, X, y, sample_weight, **prepare):
+        """What ``partial_fit`` does: one pass over a chunk, keeping the tree."""
+        self._check_depth()
+        first = not hasattr(self, "_state")
+        X, T = self._prepare(X, y, first=first, **prepare)
+        return self._fit(
+            X, T, sample_weight, n_epochs=1, incremental=not first, partial=True
+        )
+
     def _fit(self, X, T, sample_weight, *, n_epochs, incremental, partial=False):
         """Train on validated X (float array) and targets T (n_samples, n_outputs)."""
         import torch

@@ -10,6 +10,7 @@ from sklearn.utils.validation import validate_data
 from interpretkd._validation import (
     check_soft_targets,
     is_soft_target_array,
+    one_hot,
 )
 from interpretkd.soft_tree._base import _BaseSoftDecisionTree
 
@@ -190,12 +191,7 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         -------
         self : SoftDecisionTreeClassifier
         """
-        self._check_depth()
-        incremental = bool(self.warm_start) and hasattr(self, "_state")
-        X, T = self._prepare(X, y, classes=None, first=not incremental)
-        return self._fit(
-            X, T, sample_weight, n_epochs=self.max_epochs, incremental=incremental
-        )
+        return self._fit_epochs(X, y, sample_weight, classes=None)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -214,12 +210,7 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
         -------
         self : SoftDecisionTreeClassifier
         """
-        self._check_depth()
-        first = not hasattr(self, "_state")
-        X, T = self._prepare(X, y, classes=classes, first=first)
-        return self._fit(
-            X, T, sample_weight, n_epochs=1, incremental=not first, partial=True
-        )
+        return self._fit_one_epoch(X, y, sample_weight, classes=classes)
 
     def _prepare(self, X, y, *, classes, first):
         """Validate X and y; return X and the targets as an (n, n_classes) array."""
@@ -281,9 +272,7 @@ class SoftDecisionTreeClassifier(ClassifierMixin, _BaseSoftDecisionTree):
             )
         labels = np.searchsorted(self.classes_, y)
         self._hard_labels = labels
-        T = np.zeros((y.shape[0], self.classes_.shape[0]))
-        T[np.arange(y.shape[0]), labels] = 1.0
-        return X, T
+        return X, one_hot(labels, self.classes_.shape[0])
 
     def _transform_targets(self, T, w, *, fit_scaler):
         return T
@@ -378,13 +367,8 @@ class SoftDecisionTreeRegressor(RegressorMixin, _BaseSoftDecisionTree):
     tol : float, default=1e-4
         Minimum improvement counted by ``n_iter_no_change``.
     scale_floor : float, default=0.0
-        Inputs are standardised for training by ``sqrt(variance + scale_floor**2)``
-        per feature. The default divides by the standard deviation. When all features
-        share one unit (pixels), a floor of about a tenth of a typical feature's
-        spread stops rare, nearly constant features (border pixels) from being
-        amplified hundreds of times (``0.05`` for pixels in [0, 1]; measured in
-        ``docs/soft_tree.md``). In the units of ``X``, so leave it at 0 for
-        features of mixed units.
+        Floor on each feature's spread when inputs are standardised, in the units
+        of ``X`` (see :class:`SoftDecisionTreeClassifier`).
     prediction : {"max_path", "greedy", "mixture"}, default="max_path"
         Value of the leaf of greatest path probability, of the leaf reached by the
         likelier branch at every node, or the path-weighted average (see
@@ -434,12 +418,7 @@ feature_names_in_
         -------
         self : SoftDecisionTreeRegressor
         """
-        self._check_depth()
-        incremental = bool(self.warm_start) and hasattr(self, "_state")
-        X, T = self._prepare(X, y, first=not incremental)
-        return self._fit(
-            X, T, sample_weight, n_epochs=self.max_epochs, incremental=incremental
-        )
+        return self._fit_epochs(X, y, sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
@@ -455,12 +434,7 @@ feature_names_in_
         -------
         self : SoftDecisionTreeRegressor
         """
-        self._check_depth()
-        first = not hasattr(self, "_state")
-        X, T = self._prepare(X, y, first=first)
-        return self._fit(
-            X, T, sample_weight, n_epochs=1, incremental=not first, partial=True
-        )
+        return self._fit_one_epoch(X, y, sample_weight)
 
     def _prepare(self, X, y, *, first):
         if y is None:
