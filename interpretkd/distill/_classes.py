@@ -19,7 +19,6 @@ from interpretkd._dask import any_dask
 from interpretkd._validation import final_estimator, one_hot
 from interpretkd.distill._base import _BaseDistiller
 from interpretkd.distill._protocol import _sample_weight_kwargs, fit_on_soft_targets
-from interpretkd.metrics import fidelity_score
 from interpretkd.targets import (
     TEMPERATURE,
     hard_targets,
@@ -267,11 +266,6 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         proba = self.predict_proba(X)
         return self.classes_.take(proba.argmax(axis=1))
 
-    def teacher_predict(self, X):
-        """The teacher's predictions, as labels from ``classes_``."""
-        X_student = self.transform_for_student(X)
-        return self._teacher_adapter().predict(self._teacher_side(X, X_student))
-
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy of the student's predictions on ``X`` against ``y``.
 
@@ -282,11 +276,6 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
 
             return score_on_dask(self, X, y, sample_weight)
         return super().score(X, y, sample_weight=sample_weight)
-
-    def fidelity(self, X) -> float:
-        """Share of rows of ``X`` on which the student decides as the teacher does
-        (:func:`interpretkd.fidelity_score`)."""
-        return fidelity_score(None, self, X)
 
 
 def _same(a, b) -> bool:
@@ -424,11 +413,6 @@ n_distill_samples_
         X_student = self.transform_for_student(X)
         return self.student_.predict(X_student)
 
-    def teacher_predict(self, X):
-        """The teacher's predictions."""
-        X_student = self.transform_for_student(X)
-        return self._teacher_adapter().predict_values(self._teacher_side(X, X_student))
-
     def score(self, X, y, sample_weight=None) -> float:
         """R² of the student's predictions on ``X`` against ``y``.
 
@@ -439,8 +423,3 @@ n_distill_samples_
 
             return score_on_dask(self, X, y, sample_weight)
         return super().score(X, y, sample_weight=sample_weight)
-
-    def fidelity(self, X) -> float:
-        """R² of the student's predictions against the teacher's on ``X``
-        (:func:`interpretkd.fidelity_score`)."""
-        return fidelity_score(None, self, X)

@@ -27,7 +27,6 @@ import pandas as pd
 from sklearn.base import clone
 
 from interpretkd import _dask
-from interpretkd.distill._base import _is_fitted
 from interpretkd.distill._dask_sample import concat_parts, sample_rows
 from interpretkd.distill._dask_sources import make_source, ship_labeler
 from interpretkd.distill._dask_stream import (
@@ -36,6 +35,7 @@ from interpretkd.distill._dask_stream import (
     stream_student,
     streams,
 )
+from interpretkd.distill._models import _is_fitted
 from interpretkd.distill._protocol import SoftLabelWarning
 
 __all__ = ["fit_on_dask", "fit_with_dask_pool", "score_on_dask"]
