@@ -159,9 +159,7 @@ def load_teacher(
     Examples
     --------
     >>> from sklearn.datasets import load_iris
-    >>> from sklearn.tree import DecisionTreeClassifier
     >>> X, y = load_iris(return_X_y=True, as_frame=True)
-    >>> tree = DecisionTreeClassifier(max_depth=2, random_state=0).fit(X, y)
     >>> import tempfile
     >>> from pathlib import Path
     >>> from xgboost import XGBClassifier

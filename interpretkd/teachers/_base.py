@@ -16,10 +16,15 @@ DEFAULT_BATCH_SIZE = 65_536
 PROBABILITY_SUM_ATOL = 1e-3
 
 
-def _binary_margin_to_logits(margin: np.ndarray) -> np.ndarray:
-    """Turn a binary margin of shape (n,) into two-column logits ``[0, margin]``."""
-    margin = np.asarray(margin, dtype=np.float64).reshape(-1)
-    return np.column_stack([np.zeros_like(margin), margin])
+def _as_logits(raw) -> np.ndarray:
+    """A model's raw scores as float64 logits of shape (n, n_classes): the one
+    margin-to-logit step of every teacher. A binary margin of shape (n,) becomes the
+    two columns ``[0, margin]`` (whose softmax is the sigmoid of the margin); 2-D
+    scores are already one column a class."""
+    out = np.asarray(raw, dtype=np.float64)
+    if out.ndim != 1:
+        return out
+    return np.column_stack([np.zeros_like(out), out])
 
 
 def _n_rows(X) -> int:
@@ -228,8 +233,7 @@ class DeclaredOutputTeacher(Teacher):
         raise NotImplementedError
 
     def _predict_batch_logits(self, X):
-        out = np.asarray(self._raw(X), dtype=np.float64)
-        return _binary_margin_to_logits(out) if out.ndim == 1 else out
+        return _as_logits(self._raw(X))
 
     def _predict_batch_proba(self, X):
         if self.output == "logits":

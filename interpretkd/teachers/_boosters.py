@@ -12,7 +12,7 @@ from scipy.special import softmax
 from interpretkd.teachers._base import (
     DEFAULT_BATCH_SIZE,
     Teacher,
-    _binary_margin_to_logits,
+    _as_logits,
 )
 
 _LIGHTGBM_CLASSIFICATION = ("binary", "multiclass", "multiclassova", "cross_entropy")
@@ -80,8 +80,7 @@ class _BoosterTeacher(Teacher):
         raise NotImplementedError
 
     def _predict_batch_logits(self, X):
-        margin = np.asarray(self._margin(X), dtype=np.float64)
-        return _binary_margin_to_logits(margin) if margin.ndim == 1 else margin
+        return _as_logits(self._margin(X))
 
     def _predict_batch_proba(self, X):
         return softmax(self._predict_batch_logits(X), axis=1)

@@ -11,7 +11,7 @@ from sklearn.base import is_classifier, is_regressor
 from interpretkd.teachers._base import (
     DEFAULT_BATCH_SIZE,
     Teacher,
-    _binary_margin_to_logits,
+    _as_logits,
 )
 
 
@@ -56,10 +56,7 @@ class SklearnTeacher(Teacher):
         if hasattr(model, "predict_proba"):
             return model.predict_proba(X)
         if hasattr(model, "decision_function"):
-            scores = np.asarray(model.decision_function(X), dtype=np.float64)
-            if scores.ndim == 1:
-                scores = _binary_margin_to_logits(scores)
-            return softmax(scores, axis=1)
+            return softmax(_as_logits(model.decision_function(X)), axis=1)
         labels = np.asarray(model.predict(X))
         if self.classes_ is None:
             raise ValueError(
@@ -77,10 +74,7 @@ class SklearnTeacher(Teacher):
             margin = model.predict(X, raw_score=True)
         else:
             margin = model.decision_function(X)
-        margin = np.asarray(margin, dtype=np.float64)
-        if margin.ndim == 1:
-            margin = _binary_margin_to_logits(margin)
-        return margin
+        return _as_logits(margin)
 
     def _predict_batch_values(self, X):
         return self.model.predict(X)
