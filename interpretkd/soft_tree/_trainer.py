@@ -209,7 +209,6 @@ class _Trainer:
         if self.cfg.loss == "mixture":
             return self._mixture_leaf_loss(P, T, w, inv_wsum)
         torch = self.torch
-        L = P.shape[1]
         if self.cfg.is_classifier:
             # sum_x w_x sum_c T_xc (P log q)_xc = sum_lc (P^T (w T))_lc log q_lc: the
             # product over samples first needs one matrix product, and an extra
@@ -220,13 +219,9 @@ class _Trainer:
             SC = S[:, :C]
             log_q = torch.log_softmax(self.leaf, dim=1)
             loss = (SC * log_q).sum() * -inv_wsum
-            # Gradient of -sum S log_softmax(leaf) / wsum: (q * rowsum(S) - S) / wsum.
-            rowsum = SC.sum(dim=1, keepdim=True)
-            torch.addcmul(SC, log_q.exp(), rowsum, value=-1, out=self.leaf_grad)
-            self.leaf_grad.mul_(-inv_wsum)
-            B = torch.empty((L, C + 1), dtype=P.dtype, device=P.device)
-            torch.mul(log_q, -inv_wsum, out=B[:, :C])
-            return loss, S[:, C], A, B
+            # The loss is -sum S log_softmax(leaf) / wsum.
+            self._softmax_leaf_grad(SC, log_q.exp(), -inv_wsum)
+            return loss, S[:, C], A, self._leaf_factor(log_q, -inv_wsum, 1)
         # sum_l P_l |y - v_l|^2 = |y|^2 - 2 y.(P V) + P (|v|^2)
         V = self.leaf
         C = V.shape[1]
@@ -240,8 +235,7 @@ class _Trainer:
         S = P.t() @ A
         torch.addcmul(S[:, :C], V, S[:, C : C + 1], value=-1, out=self.leaf_grad)
         self.leaf_grad.mul_(-2)
-        B = torch.empty((L, C + 2), dtype=P.dtype, device=P.device)
-        torch.mul(V, -2, out=B[:, :C])
+        B = self._leaf_factor(V, -2, 2)
         B[:, C] = v2
         return loss, S[:, C + 1], A, B
 
@@ -254,7 +248,6 @@ class _Trainer:
         masses.
         """
         torch = self.torch
-        L = P.shape[1]
         wc = w.unsqueeze(1)
         if self.cfg.is_classifier:
             q = torch.softmax(self.leaf, dim=1)
@@ -266,15 +259,9 @@ class _Trainer:
             # d/dP_xl = -w_x / wsum * sum_c T_xc q_lc / M_xc.
             A = torch.cat((wc * T / M, wc), dim=1)
             S = P.t() @ A
-            # d/dq = -S / wsum, through the softmax: q * (g - rowsum(q * g)).
-            G = S[:, :C] * q
-            torch.addcmul(
-                G, q, G.sum(dim=1, keepdim=True), value=-1, out=self.leaf_grad
-            )
-            self.leaf_grad.mul_(-inv_wsum)
-            B = torch.empty((L, C + 1), dtype=P.dtype, device=P.device)
-            torch.mul(q, -inv_wsum, out=B[:, :C])
-            return loss, S[:, C], A, B
+            # d/dq = -S / wsum, so d/dlog(q) = -(S * q) / wsum.
+            self._softmax_leaf_grad(S[:, :C] * q, q, -inv_wsum)
+            return loss, S[:, C], A, self._leaf_factor(q, -inv_wsum, 1)
         V = self.leaf
         C = V.shape[1]
         resid = T - P @ V
@@ -283,9 +270,26 @@ class _Trainer:
         A = torch.cat((resid.mul_(wc * inv_wsum), wc), dim=1)
         S = P.t() @ A
         torch.mul(S[:, :C], -2, out=self.leaf_grad)
-        B = torch.empty((L, C + 1), dtype=P.dtype, device=P.device)
-        torch.mul(V, -2, out=B[:, :C])
-        return loss, S[:, C], A, B
+        return loss, S[:, C], A, self._leaf_factor(V, -2, 1)
+
+    def _softmax_leaf_grad(self, G, q, scale):
+        """Write the gradient w.r.t. the leaf logits into ``leaf_grad``, given that
+        w.r.t. the log leaf distributions, ``scale * G``: through the softmax,
+        ``scale * (G - q * rowsum(G))`` (``q`` the leaf distributions)."""
+        self.torch.addcmul(
+            G, q, G.sum(dim=1, keepdim=True), value=-1, out=self.leaf_grad
+        )
+        self.leaf_grad.mul_(scale)
+
+    def _leaf_factor(self, values, scale, n_extra):
+        """The leaf side ``B`` of a gradient ``A @ B.T``: ``scale * values`` (one row
+        a leaf) and ``n_extra`` columns more, left for the caller to fill."""
+        n_leaves, n_cols = values.shape
+        B = self.torch.empty(
+            (n_leaves, n_cols + n_extra), dtype=values.dtype, device=values.device
+        )
+        self.torch.mul(values, scale, out=B[:, :n_cols])
+        return B
 
     def inner_masses(self, leaf_mass):
         """Masses of the right children and of the inner nodes, from the leaf masses.
