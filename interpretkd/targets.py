@@ -59,44 +59,43 @@ def tempered_softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray
 def soft_targets(teacher, X, *, temperature: float = 1.0) -> np.ndarray:
     """Teacher class probabilities on ``X`` at ``temperature``.
 
-        With logits ``z`` the targets are ``softmax(z / T)``. Without logits the
-        log-probabilities stand in for them, ``softmax(log(p) / T)``, which is ``p``
-        itself at ``T = 1`` and the same as the logit form for any model whose
-        probabilities are a softmax of its logits. Several teachers (a list, or an
-        :class:`~interpretkd.teachers.EnsembleTeacher`) are tempered one by one and
-        their distributions averaged.
+    With logits ``z`` the targets are ``softmax(z / T)``. Without logits the
+    log-probabilities stand in for them, ``softmax(log(p) / T)``, which is ``p``
+    itself at ``T = 1`` and the same as the logit form for any model whose
+    probabilities are a softmax of its logits. Several teachers (a list, or an
+    :class:`~interpretkd.teachers.EnsembleTeacher`) are tempered one by one and
+    their distributions averaged.
 
-        Parameters
-        ----------
-        teacher : Teacher or model
-            A teacher adapter, or anything :func:`~interpretkd.teachers.as_teacher`
-            accepts.
-        X : array-like of shape (n_samples, n_features)
-        temperature : float, default=1.0
-            ``T > 1`` softens the distribution, ``T < 1`` sharpens it.
+    Parameters
+    ----------
+    teacher : Teacher or model
+        A teacher adapter, or anything :func:`~interpretkd.teachers.as_teacher`
+        accepts.
+    X : array-like of shape (n_samples, n_features)
+    temperature : float, default=1.0
+        ``T > 1`` softens the distribution, ``T < 1`` sharpens it.
 
-        Returns
-        -------
-        targets : ndarray of shape (n_samples, n_classes)
-            Rows sum to one.
+    Returns
+    -------
+    targets : ndarray of shape (n_samples, n_classes)
+        Rows sum to one.
 
-        Raises
-        ------
-        ValueError
-            If ``temperature`` is so small that ``logits / temperature`` overflows (a
-            temperature near 0 gives the teacher's decisions: use
-            :func:`hard_targets`), or if the teacher's outputs are not finite
-            distributions (see :class:`~interpretkd.teachers.Teacher`).
+    Raises
+    ------
+    ValueError
+        If ``temperature`` is so small that ``logits / temperature`` overflows (a
+        temperature near 0 gives the teacher's decisions: use
+        :func:`hard_targets`), or if the teacher's outputs are not finite
+        distributions (see :class:`~interpretkd.teachers.Teacher`).
 
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from interpretkd.targets import soft_targets
-        >>> from interpretkd._validation import one_hot
-    from interpretkd.teachers import as_teacher
-        >>> teacher = as_teacher(lambda X: X, output="logits", classes=[0, 1])
-        >>> soft_targets(teacher, np.array([[0.0, 2.0]]), temperature=2.0).round(3)
-        array([[0.269, 0.731]])
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from interpretkd.targets import soft_targets
+    >>> from interpretkd.teachers import as_teacher
+    >>> teacher = as_teacher(lambda X: X, output="logits", classes=[0, 1])
+    >>> soft_targets(teacher, np.array([[0.0, 2.0]]), temperature=2.0).round(3)
+    array([[0.269, 0.731]])
     """
     teacher = as_teacher(teacher)
     if not teacher.is_classifier:

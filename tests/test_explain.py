@@ -135,7 +135,7 @@ def test_plot_shows_both_models_side_by_side(data, forest, soft_tree):
     assert len(labels) == 4 and set(labels) <= set(NAMES)
     assert "RandomForestClassifier" in left.get_title()
     assert "SoftDecisionTreeClassifier" in right.get_title()
-    assert "Spearman" in fig._suptitle.get_text()
+    assert "Spearman" in fig.get_suptitle()
     assert isinstance(cmp, ShapComparison)
     assert set(cmp.summary()) >= {"rank_correlation", "mean_sample_agreement"}
 
