@@ -134,19 +134,38 @@ def test_distiller_is_drawn_with_its_own_feature_and_class_names(distilled, data
     )
 
 
-def test_soft_tree_top_k_lists_strongest_weights_with_their_signs(soft_tree):
+def test_soft_tree_top_k_lists_strongest_terms_in_data_units(soft_tree):
+    # Each node reads "lead + c × name ... <= t": the lead is the term of largest
+    # |w| * spread with coefficient 1, the others w_j / |w_lead| with their signs.
     top_k = 3
-    source = export_graphviz(soft_tree, top_k=top_k).source
-    weights = soft_tree.inner_weights_
+    greedy = copy.deepcopy(soft_tree).set_params(prediction="greedy")
+    source = export_graphviz(greedy, top_k=top_k).source
+    n_inner = soft_tree.inner_weights_.shape[0]
+    beta_sign = np.sign(np.broadcast_to(soft_tree.beta_, (n_inner,)))
+    weights = soft_tree.inner_weights_ * beta_sign[:, None]
     for node in range(weights.shape[0]):
         line = re.search(rf"^n{node} \[(.*)$", source, re.M).group(1)
-        shown = re.findall(r">(\+|&minus;)([0-9.]+)</FONT> (\w+)</TD>", line)
+        rows = re.findall(r"<TR><TD>(.*?)</TD></TR>", line)
         expected = np.argsort(-_strength(soft_tree)[node], kind="stable")[:top_k]
-        assert [name for _, _, name in shown] == [NAMES[i] for i in expected]
-        for (sign, magnitude, _), i in zip(shown, expected):
-            assert (sign == "+") == (weights[node, i] > 0)
-            assert float(magnitude) == pytest.approx(abs(weights[node, i]), abs=1e-3)
-        assert f"{weights.shape[1] - top_k} more" in line
+        lead = expected[0]
+        assert rows[1] == NAMES[lead]
+        shown = [
+            re.fullmatch(r'<FONT COLOR="#\w+">([+-])</FONT> ([0-9.]+) \u00d7 (\w+)', r)
+            for r in rows[2 : 1 + top_k]
+        ]
+        assert [m.group(3) for m in shown] == [NAMES[i] for i in expected[1:]]
+        w_lead = weights[node, lead]
+        for m, i in zip(shown, expected[1:]):
+            coef = weights[node, i] / abs(w_lead) * np.sign(w_lead)
+            assert (m.group(1) == "+") == (coef > 0)
+            assert float(m.group(2)) == pytest.approx(abs(coef), rel=5e-3)
+        assert f"(+ {weights.shape[1] - top_k} smaller terms)" in line
+        bias = soft_tree.inner_bias_[node] * beta_sign[node]
+        threshold = -np.sign(w_lead) * bias / abs(w_lead)
+        op = "&ge;" if w_lead < 0 else "&le;"
+        printed_op, printed = rows[-1].split(" ")
+        assert printed_op == op
+        assert float(printed) == pytest.approx(threshold, rel=1e-3, abs=5e-4)
 
 
 def test_highlighted_path_equals_decision_path(hard_tree, soft_tree, data):
@@ -286,10 +305,32 @@ def test_linear_student_is_one_table_of_weights(data):
 # -- text rules ------------------------------------------------------------------------
 
 
+_TERM = re.compile(r"(?:^|([+-]) )(?:(\d[0-9.e+-]*) \u00d7 )?(\w+)")
+_OPS = {"<=": np.less_equal, ">": np.greater, ">=": np.greater_equal, "<": np.less}
+
+
+def _condition_value(cond: str, X: pd.DataFrame):
+    """A printed condition ``lead + 0.9 × other <= 1.5`` evaluated by hand on X:
+    (the left-hand side, the comparison, the threshold, terms left out, the sum
+    of the written terms' sizes, the lead's column)."""
+    lhs, op, rhs = re.match(r"^(.*) (<=|>=|<|>) (\S+)$", cond).groups()
+    hidden = re.search(r" \(\+ (\d+) smaller terms?\)", lhs)
+    if hidden:
+        lhs = lhs[: hidden.start()]
+    value, size = np.zeros(len(X)), np.zeros(len(X))
+    terms = _TERM.findall(lhs)
+    assert terms, cond
+    for sign, coef, name in terms:
+        term = float(coef or 1.0) * X[name].to_numpy()
+        value += -term if sign == "-" else term
+        size += np.abs(term)
+    n_hidden = int(hidden.group(1)) if hidden else 0
+    return value, op, float(rhs), n_hidden, size, X[terms[0][2]].to_numpy()
+
+
 def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
     """Evaluate ``style="rules"`` output on X: the class of the one rule that holds."""
     out = np.full(len(X), None, dtype=object)
-    cond_re = re.compile(r"^(.*) (<=|>) (\S+)$")
     for line in text.strip().splitlines():
         if line.startswith("#"):  # how a soft tree routes
             continue
@@ -297,20 +338,9 @@ def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
         assert m, line
         holds = np.ones(len(X), dtype=bool)
         for cond in m.group(1).split(" and "):
-            lhs, op, rhs = cond_re.match(cond).groups()
-            value = np.zeros(len(X))
-            terms = re.findall(
-                r"([+-]?) ?(\d[0-9.]*) \* (\w+)|([+-]) (\d[0-9.]*)$", lhs
-            )
-            if terms and any(t[2] for t in terms):
-                for sign, coef, name, bsign, bias in terms:
-                    if name:
-                        value += (-1 if sign == "-" else 1) * float(coef) * X[name]
-                    else:
-                        value += (-1 if bsign == "-" else 1) * float(bias)
-            else:
-                value = X[lhs].to_numpy()
-            holds &= value <= float(rhs) if op == "<=" else value > float(rhs)
+            value, op, threshold, hidden, _, _ = _condition_value(cond, X)
+            assert hidden == 0  # every term written: the rules are the model
+            holds &= _OPS[op](value, threshold)
         assert not np.any(holds & (out != None))  # noqa: E711 - rules are exclusive
         out[holds] = m.group(2)
     assert not np.any(out == None)  # noqa: E711 - every sample meets a rule
@@ -346,7 +376,9 @@ def test_max_path_soft_tree_is_not_written_as_rules(soft_tree, data):
         text = export_text(soft_tree, style=style)
         assert text.startswith('# prediction="max_path"')
         assert "if " not in text and "then" not in text
-        scores = re.findall(r"^(?:\|   )*node (\d+): score = ", text, re.M)
+        scores = re.findall(
+            r"^(?:\|   )*node (\d+): P\(right\) = sigmoid\(", text, re.M
+        )
         assert sorted(map(int, scores)) == list(range(2**soft_tree.max_depth - 1))
     row = X.iloc[differ[0]]
     path = prediction_path(soft_tree, row)
@@ -509,3 +541,83 @@ def test_splits_on_encoded_columns_name_their_categories():
     path = prediction_path(model, frame.iloc[0])
     assert any(f"colour = {frame.colour.iloc[0]}" in s["condition"] for s in path.steps)
     assert "colour in {" in export_graphviz(model).source
+
+
+# -- splits in the data's units --------------------------------------------------------
+
+
+def _scaled_data(seed=0):
+    """Columns on very different scales and offsets, as real data has them."""
+    X, y = make_classification(
+        n_samples=400, n_features=6, n_informative=4, n_redundant=0, random_state=seed
+    )
+    scales = np.array([1.0, 100.0, 0.01, 5.0, 1000.0, 0.3])
+    offsets = np.array([0.0, 50.0, -0.02, 2.0, 0.0, 0.3])
+    return pd.DataFrame(X * scales + offsets, columns=NAMES), y
+
+
+def _readable_models():
+    from interpretkd.tao import TAOTreeClassifier
+
+    tao = TAOTreeClassifier(
+        max_depth=3, split="oblique", max_features_per_split=3, random_state=0
+    )
+    soft = SoftDecisionTreeClassifier(
+        max_depth=2, max_epochs=10, prediction="greedy", random_state=0
+    )
+    return {
+        "tao-oblique": (tao, 3),
+        # precision=2: terms below 1% of the leading one are left out.
+        "soft-greedy": (soft, 2),
+        "scaler+tao": (make_pipeline(StandardScaler(), tao), 3),
+        "scaler+tree": (
+            make_pipeline(StandardScaler(), DecisionTreeClassifier(max_depth=3)),
+            3,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["tao-oblique", "soft-greedy", "scaler+tao", "scaler+tree"]
+)
+def test_printed_inequalities_route_rows_as_the_model_does(name):
+    # Every condition of a leaf's rule, evaluated by hand from the printed
+    # coefficients on the raw columns, holds for the rows the model's apply sends
+    # to that leaf — up to the printed precision (rows at the boundary skipped).
+    model, precision = _readable_models()[name]
+    X, y = _scaled_data()
+    model = copy.deepcopy(model).fit(X, y)
+    text = export_text(model, style="rules", precision=precision, min_share=0)
+    assert not re.search(r"(^|[ (])[+-]? ?0 \u00d7", text)  # no "+ 0 × name"
+    tree = model[-1] if hasattr(model, "steps") else model
+    X_tree = model[:-1].transform(X) if hasattr(model, "steps") else X
+    leaves = tree.apply(np.asarray(X_tree))
+    checked, clear = 0, 0
+    hidden_total = 0
+    for line in text.strip().splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r"^if (.*) then class: .*leaf=(\d+)\)$", line)
+        assert m, line
+        rows = leaves == int(m.group(2))
+        for cond in m.group(1).split(" and "):
+            value, op, threshold, hidden, size, lead = _condition_value(cond, X)
+            hidden_total += hidden
+            # The printed precision: the threshold to `precision` decimals, each
+            # coefficient to `precision` significant digits, and each term left
+            # out worth under 10**-precision of the lead's spread (a few spreads
+            # on a row).
+            unit = 10.0**-precision
+            margin = 0.5 * unit + 5 * unit * size + hidden * unit * 4 * np.std(lead)
+            away = np.abs(value - threshold) > margin
+            assert np.all(_OPS[op](value, threshold)[rows & away]), cond
+            checked += rows.sum()
+            clear += (rows & away).sum()
+    assert clear >= 0.9 * checked  # most rows are far from any boundary
+    if name == "soft-greedy":
+        assert hidden_total > 0  # some terms did not matter at precision=2
+    else:
+        assert hidden_total == 0
+    if "scaler" in name:  # thresholds in the raw units, not standardised ones
+        bravo = re.findall(r"(?:^|and )bravo (?:[<>]=?) (\S+)", text, re.M)
+        assert all(abs(float(t)) > 10 for t in bravo)

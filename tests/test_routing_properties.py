@@ -131,11 +131,21 @@ def _dict_leaves(tree: dict, X: np.ndarray) -> np.ndarray:
     return np.asarray(leaves)[scores.argmax(axis=1)]
 
 
-_TERM = re.compile(r"(^|[+-]) ?(\d[0-9.e+-]*) \* (f\d+)")
+_TERM = re.compile(r"(?:^|([+-]) )(?:(\d[0-9.e+-]*) \u00d7 )?(f\d+)")
+_OPS = {
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+}
 
 
 def _rule_outputs(text: str, X: np.ndarray) -> list[str]:
-    """Evaluate ``style="rules"`` text: the output of the one rule that holds."""
+    """Evaluate ``style="rules"`` text: the output of the one rule that holds.
+
+    A condition reads ``f0 <= 0.5`` or, for an oblique split in the data's units,
+    ``f2 - 0.31 × f0 + 2 × f1 > 1.5``: the lead term without a coefficient.
+    """
     out = np.full(len(X), None, dtype=object)
     for line in text.strip().splitlines():
         if line.startswith("#"):  # the routing header of a greedy soft tree
@@ -144,18 +154,18 @@ def _rule_outputs(text: str, X: np.ndarray) -> list[str]:
         assert m, line
         holds = np.ones(len(X), dtype=bool)
         for cond in m.group(1).split(" and "):
-            lhs, op, rhs = re.match(r"^(.*) (<=|>) (\S+)$", cond).groups()
-            if "*" in lhs:
-                value = np.zeros(len(X))
-                for sign, coef, name in _TERM.findall(lhs):
-                    value += (
-                        (-1 if sign == "-" else 1) * float(coef) * X[:, int(name[1:])]
-                    )
-                bias = re.search(r"([+-]) (\d[0-9.e+-]*)$", lhs)
-                value += (-1 if bias.group(1) == "-" else 1) * float(bias.group(2))
-            else:
-                value = X[:, int(lhs[1:])]
-            holds &= value <= float(rhs) if op == "<=" else value > float(rhs)
+            lhs, op, rhs = re.match(r"^(.*) (<=|>=|<|>) (\S+)$", cond).groups()
+            assert "smaller term" not in lhs  # precision=17 writes every term
+            value = np.zeros(len(X))
+            terms = _TERM.findall(lhs)
+            assert " ".join(f"{s} {c} {n}" for s, c, n in terms)  # parsed something
+            for sign, coef, name in terms:
+                value += (
+                    (-1 if sign == "-" else 1)
+                    * float(coef or 1.0)
+                    * X[:, int(name[1:])]
+                )
+            holds &= _OPS[op](value, float(rhs))
         assert not np.any(holds & (out != None)), "two rules hold"  # noqa: E711
         out[holds] = m.group(2)
     assert not np.any(out == None), "no rule holds"  # noqa: E711
@@ -215,7 +225,8 @@ def test_every_export_shows_the_route_the_model_takes(name, wrapper, n, p, depth
 
     if exported["routing"] in ("hard", "greedy"):
         text = export_text(model, feature_names=names, style="rules", precision=17)
-        outputs = _rule_outputs(text, X_tree)
+        # The text reads in the user's units: a pipeline's scaler is undone.
+        outputs = _rule_outputs(text, rows if wrapper == "pipeline" else X_tree)
         if classifier:
             np.testing.assert_array_equal(outputs, predicted.astype(str))
         else:

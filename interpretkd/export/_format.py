@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,28 +28,31 @@ _HIGHLIGHT = "#d62728"
 _NEGATIVE = (33, 102, 172)  # blue: negative weights
 _POSITIVE = (178, 24, 43)  # red: positive weights
 _SOFT_MIN_SHARE = 1e-3
+TIMES = "\u00d7"  # the multiplication sign of an oblique split's terms
 
 
 # What a reader must know before the text of a soft tree: how it routes a sample.
 ROUTING_HEADERS = {
     "greedy": (
         'prediction="greedy": at every node a sample takes the likelier branch '
-        "(right when the node's score is > 0), so these if/else rules decide "
+        "(right when its inequality holds), so these if/else rules decide "
         "exactly as the tree does."
     ),
     "max_path": (
         'prediction="max_path": a sample goes to the leaf of greatest path '
-        "probability. Node i sends it right with probability sigmoid(beta_i * "
-        "score_i) and left with the rest; a path's probability is the product of "
-        "its branches'. These are not if/else rules: the leaf reached can lie "
+        "probability. Each node sends it right with probability sigmoid(k * (sum "
+        "- threshold)), in the data's units as written at the node, and left with "
+        "the rest; a path's probability is the product of its branches'. These are "
+        "not if/else rules: the leaf reached can lie "
         'behind a branch of probability below 1/2 (prediction="greedy" follows '
         "the likelier branch and reads as exact rules)."
     ),
     "mixture": (
         'prediction="mixture": the prediction is the average of all leaves, each '
-        "weighted by its path probability. Node i sends a sample right with "
-        "probability sigmoid(beta_i * score_i) and left with the rest; a path's "
-        "probability is the product of its branches'. No single path decides."
+        "weighted by its path probability. Each node sends a sample right with "
+        "probability sigmoid(k * (sum - threshold)), as written at the node, and "
+        "left with the rest; a path's probability is the product of its branches'. "
+        "No single path decides."
     ),
 }
 
@@ -63,6 +67,16 @@ def _num(v, precision: int) -> str:
         np.float64(v), precision=precision, unique=True, trim="-"
     )
     return "0" if text in ("-0", "-0.") else text
+
+
+def _cut(v, precision: int) -> str:
+    """A threshold: ``precision`` digits after the point, and at least
+    ``precision`` significant digits (``-0.0212``, not ``-0.021``, for a feature
+    whose values are all near zero)."""
+    v = float(v)
+    if v != 0.0 and np.isfinite(v):
+        precision = max(precision, precision - 1 - int(np.floor(np.log10(abs(v)))))
+    return _num(v, precision)
 
 
 def _check_precision(precision) -> int:
@@ -109,12 +123,129 @@ def _top_terms(
     return order if top_k is None else order[:top_k]
 
 
+def _sig(v, digits: int) -> str:
+    """``|v|`` to ``digits`` significant digits: never "0" for a non-zero weight."""
+    return np.format_float_positional(
+        abs(np.float64(v)),
+        precision=max(int(digits), 1),
+        unique=True,
+        fractional=False,
+        trim="-",
+    )
+
+
+@dataclass
+class _Split:
+    """An oblique split ``w @ x + b > 0`` (right) as an inequality in the data's
+    units: ``lhs > threshold`` (``lhs < threshold`` when ``flipped``), where
+    ``lhs = sum(coef[j] * x[j])`` over all non-zero terms, normalised so that the
+    leading term (largest ``|w_j| * spread_j``) has coefficient 1.
+
+    ``shown`` are the terms written (the lead first); ``hidden`` counts the
+    non-zero terms left out. ``steepness`` is ``beta * |w_lead|``: a soft node
+    sends a row right with probability ``sigmoid(steepness * (lhs - threshold))``
+    (``threshold - lhs`` when flipped).
+    """
+
+    coef: np.ndarray
+    shown: list[int]
+    hidden: int
+    threshold: float
+    flipped: bool
+    steepness: float
+
+    def lhs(self, x: np.ndarray) -> float:
+        return float(x @ self.coef)
+
+    def goes_right(self, value: float) -> bool:
+        return value < self.threshold if self.flipped else value > self.threshold
+
+
+# A term is written when its typical effect on the split, |w_j| times the spread of
+# feature j in the training data (``feature_scale_``), is at least this share of
+# the leading term's, to the power of the digits shown: with precision=3, terms
+# below 0.1% of the leading one are left out (and counted), as they cannot move
+# the printed threshold. Without a recorded spread every non-zero term is kept.
+def _matters(strength: np.ndarray, precision: int) -> np.ndarray:
+    top = strength.max(initial=0.0)
+    return strength >= top * 10.0 ** (-precision)
+
+
+def _split(view, node: int, precision: int, top_k: int | None) -> _Split | None:
+    """The oblique split at ``node`` in the data's units; None if no weight."""
+    w, b = view.weights[node], view.bias[node]
+    beta = float(view.beta[node])
+    if beta < 0:  # right when beta * score > 0, i.e. score < 0
+        w, b = -w, -b
+    nonzero = np.flatnonzero(w)
+    if nonzero.size == 0:
+        return None
+    spread = view.feature_scale
+    strength = np.abs(w) * (1.0 if spread is None else spread)
+    order = nonzero[np.argsort(-strength[nonzero], kind="stable")]
+    lead = int(order[0])
+    kept = order if spread is None else order[_matters(strength[order], precision)]
+    if top_k is not None:
+        kept = kept[: max(top_k, 1)]
+    scale = abs(float(w[lead]))
+    flipped = bool(w[lead] < 0)
+    sign = -1.0 if flipped else 1.0
+    coef = sign * w / scale
+    # w @ x + b > 0  <=>  sign * (coef @ x) > -b / scale
+    return _Split(
+        coef=coef,
+        shown=[int(i) for i in kept],
+        hidden=int(nonzero.size - len(kept)),
+        threshold=-sign * float(b) / scale,
+        flipped=flipped,
+        steepness=abs(beta) * scale,
+    )
+
+
+def _lhs_terms(view, split: _Split, precision: int, times: str = TIMES) -> list[str]:
+    """The written terms: the lead's name, then ``+ 0.9 × name`` each, then how
+    many smaller terms are left out."""
+    digits = max(precision, 1)
+    out = []
+    for k, i in enumerate(split.shown):
+        c = split.coef[i]
+        coef = _sig(c, digits)
+        term = (
+            view.feature_names[i]
+            if coef == "1"
+            else f"{coef} {times} " + (view.feature_names[i])
+        )
+        out.append(term if k == 0 else f"{'-' if c < 0 else '+'} {term}")
+    if split.hidden:
+        out.append(f"(+ {split.hidden} smaller term{'s' if split.hidden > 1 else ''})")
+    return out
+
+
+def _split_ops(split: _Split, go_left: bool) -> str:
+    """The comparison a row meets to take one branch."""
+    if split.flipped:
+        return ">=" if go_left else "<"
+    return "<=" if go_left else ">"
+
+
+def _oblique_condition(view, node, go_left, precision, top_k) -> str:
+    """``lead + 0.9 × other <= 1.25``: an oblique test in the data's units."""
+    split = _split(view, node, precision, top_k)
+    if split is None:  # the bias alone decides
+        b = view.bias[node] * np.sign(view.beta[node])
+        return f"{_num(b, precision)} {'<=' if go_left else '>'} 0"
+    lhs = " ".join(_lhs_terms(view, split, precision))
+    op = _split_ops(split, go_left)
+    return f"{lhs} {op} {_cut(split.threshold, precision)}"
+
+
 def _linear_text(view, w, b, precision, top_k, sep=" * ", scale=None) -> str:
     terms = _top_terms(w, top_k, scale)
     parts = []
     for i in terms:
         sign = "-" if w[i] < 0 else "+"
-        parts.append(f"{sign} {_num(abs(w[i]), precision)}{sep}{view.feature_names[i]}")
+        weight = _sig(w[i], max(precision, 1))  # never "+ 0" for a small weight
+        parts.append(f"{sign} {weight}{sep}{view.feature_names[i]}")
     hidden = np.count_nonzero(w) - len(terms)
     if hidden > 0:
         parts.append(f"+ ... ({hidden} more term{'s' if hidden > 1 else ''})")

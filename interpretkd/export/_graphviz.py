@@ -14,9 +14,13 @@ from interpretkd.export._format import (
     _check_precision,
     _check_share,
     _check_top_k,
+    _cut,
     _esc,
+    _lhs_terms,
     _node_fill,
     _num,
+    _sig,
+    _split,
     _top_terms,
     _visible_nodes,
     _weight_colour,
@@ -102,32 +106,35 @@ def _inner_rows(view, node, precision, top_k) -> list[str]:
         if _category_side(view, node, True) is not None:
             return [_esc(_axis_condition(view, node, True, precision))]
         f = int(view.feature[node])
-        threshold = _num(view.threshold[node], precision)
+        threshold = _cut(view.threshold[node], precision)
         return [f"{_esc(view.feature_names[f])} &le; {threshold}"]
-    w = view.weights[node]
-    terms = _top_terms(w, top_k, view.feature_scale)
     head = f"node {node}"
-    if not np.any(w):  # the bias alone decides
+    split = _split(view, node, precision, top_k)
+    if split is None:  # the bias alone decides
         if not view.exact_rules:
             p_right = 1.0 / (1.0 + np.exp(-view.beta[node] * view.bias[node]))
             return [f"<B>{head}</B>", f"P(right) = {_num(p_right, precision)}"]
         side = "right" if view.bias[node] * view.beta[node] > 0 else "left"
         return [f"<B>{head}</B>", f"every sample goes {side}"]
-    if view.soft:
-        head += f" &middot; &beta; = {_num(view.beta[node], min(precision, 2))}"
     rows = [f"<B>{head}</B>"]
-    for i in terms:
-        colour = "#b2182b" if w[i] > 0 else "#2166ac"
-        sign = "+" if w[i] > 0 else "&minus;"
-        rows.append(
-            f'<FONT COLOR="{colour}">{sign}{_num(abs(w[i]), precision)}</FONT> '
-            f"{_esc(view.feature_names[i])}"
-        )
-    hidden = int(np.count_nonzero(w)) - len(terms)
-    tail = f"b = {_num(view.bias[node], precision)}"
-    if hidden > 0 and len(terms) > 0:
-        tail = f"&hellip; {hidden} more, " + tail
-    rows.append(f'<FONT POINT-SIZE="8">{tail}</FONT>')
+    terms = _lhs_terms(view, split, precision)
+    small = terms.pop() if split.hidden else ""
+    for k, (i, term) in enumerate(zip(split.shown, terms)):
+        colour = "#b2182b" if split.coef[i] > 0 else "#2166ac"
+        if k:  # the sign in the term's colour
+            term = f'<FONT COLOR="{colour}">{term[0]}</FONT>{_esc(term[1:])}'
+        else:
+            term = _esc(term)
+        rows.append(term)
+    if small:
+        rows.append(f'<FONT POINT-SIZE="8">{_esc(small)}</FONT>')
+    t = _cut(split.threshold, precision)
+    if view.exact_rules:  # the left branch's test: yes / no on the edges
+        rows.append(f"{'&ge;' if split.flipped else '&le;'} {t}")
+    else:
+        k = _sig(split.steepness, max(precision, 1))
+        sum_ = f"{t} &minus; sum" if split.flipped else f"sum &minus; {t}"
+        rows.append(f"P(right) = &sigma;({k} &times; ({sum_}))")
     return rows
 
 
@@ -148,14 +155,18 @@ def export_graphviz(
 ):
     """Draw a fitted student as a Graphviz graph.
 
-    Axis-aligned trees show each split, the training samples reaching the node and
-    its majority class, coloured by class. Soft and oblique trees show at each inner
-    node the ``top_k`` features with the largest ``|weight|`` (signed), the bias and
-    ``beta``; each edge shows the share of training data routed along it; leaves show
-    their class distribution or value. A soft tree's drawing starts with a caption
-    that says how it routes a sample (its ``prediction``); only with
-    ``prediction="greedy"`` are its edges the tests ``<= 0`` / ``> 0``. A linear
-    student is drawn as one table of its largest weights.
+    Axis-aligned trees show each split (``worst radius <= 16.8``, yes to the left),
+    the training rows reaching the node and its majority class, coloured by class.
+    Oblique and soft trees show each split as an inequality in the data's units,
+    one term a line, led by the strongest term with coefficient 1 (see
+    :func:`export_text`, Notes, for which terms are written); a hard split's
+    test is the left branch's (yes / no on the edges), a soft node's is its
+    probability of going right, ``sigma(k × (sum - threshold))``. Each edge of an
+    oblique tree shows the share of training data routed along it; leaves show
+    their id (as ``apply`` gives it) and class distribution or value. A soft
+    tree's drawing starts with a caption that says how it routes a sample (its
+    ``prediction``). A linear student is drawn as one table of its largest
+    weights.
 
     Parameters
     ----------
@@ -177,7 +188,9 @@ def export_graphviz(
         Terms shown per oblique split (or linear model), largest ``|weight|`` first
         — for estimators with ``feature_scale_`` (soft trees), largest
         ``|weight| * feature_scale_``, so a feature that barely varies cannot top
-        the list with a huge raw weight; None shows every non-zero term.
+        the list with a huge raw weight; the rest are counted
+        (``+ 27 smaller terms``). None shows every term that matters at
+        ``precision``.
     highlight : array-like of shape (n_features,), default=None
         One sample whose path is drawn in red: the path the student's own
         ``decision_path`` reports (for a soft tree, the one its ``prediction`` mode
@@ -190,7 +203,8 @@ def export_graphviz(
         with ``feature_scale_`` each pixel's weight is multiplied by its spread, so
         near-constant border pixels do not swamp the picture.
     precision : int, default=3
-        Digits after the decimal point of thresholds, weights and probabilities.
+        Digits after the decimal point of thresholds and probabilities; significant
+        digits of an oblique split's coefficients.
     min_share : float, default=None
         Subtrees receiving less than this share of the training data are collapsed
         into a stub. None: 0.001 for soft and oblique trees (whose soft routing leaves
@@ -220,7 +234,7 @@ def export_graphviz(
     """
     import graphviz
 
-    view = _resolve(estimator, feature_names, class_names)
+    view = _resolve(estimator, feature_names, class_names).in_data_units()
     max_depth = _check_depth(max_depth)
     top_k = _check_top_k(top_k)
     precision = _check_precision(precision)
@@ -303,9 +317,12 @@ def _tree_dot(
         rows: list[str] = []
         extra = ""
         if view.is_leaf(node):
+            # The leaf's id is the one the model's apply gives.
             if view.kind == "oblique":
-                rows.append(f"<B>leaf {node - (view.n_nodes - 1) // 2}</B>")
+                rows.append(f"<B>leaf {node}</B>")
             rows.extend(_value_rows(view, node, precision))
+            if view.kind != "oblique":
+                rows.append(f'<FONT POINT-SIZE="8">leaf {node}</FONT>')
         else:
             rows.extend(_inner_rows(view, node, precision, top_k))
             if view.kind == "axis":
@@ -362,10 +379,8 @@ def _tree_dot(
 def _edge_label(view, node, child, side, steps) -> str:
     parts = []
     if node == view.root or node in steps:
-        if view.kind == "axis":
+        if view.exact_rules:  # the node shows the left branch's test
             parts.append("yes" if side == "left" else "no")
-        elif view.exact_rules:
-            parts.append("&le; 0" if side == "left" else "&gt; 0")
         else:  # a soft branch: no test decides it
             parts.append(side)
     if view.kind == "oblique" and view.share is not None:

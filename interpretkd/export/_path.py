@@ -8,7 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from interpretkd.export._format import _check_precision, _check_top_k, _num, _top_terms
+from interpretkd.export._format import (
+    _check_precision,
+    _check_top_k,
+    _cut,
+    _lhs_terms,
+    _num,
+    _split,
+    _split_ops,
+)
 from interpretkd.export._text import _axis_condition, _category_side
 from interpretkd.export._view import HARD, _ModelView, _resolve
 
@@ -144,7 +152,7 @@ def _axis_step(view, node, go_left, x, precision):
     # The comparison the model made: the side it took.
     op = "<=" if go_left else ">"
     condition = f"{name} = {_num(value, precision)} {op} "
-    condition += _num(view.threshold[node], precision)
+    condition += _cut(view.threshold[node], precision)
     if _category_side(view, node, go_left) is not None:
         category = view.categories[f][int(value)]
         condition = f"{name} = {category}: "
@@ -156,31 +164,20 @@ def _oblique_step(view, node, x, precision, top_k):
     """Text of an oblique test on ``x``, the features it read, P(right)."""
     logit = float(view.beta[node] * (x @ view.weights[node] + view.bias[node]))
     p_right = float(1.0 / (1.0 + np.exp(-np.clip(logit, -500.0, 500.0))))
-    w, b = view.weights[node], view.bias[node]
-    if view.beta[node] < 0:
-        w, b = -w, -b
-    score = float(x @ w + b)
-    # For one sample, the terms that matter are the largest |w_i * x_i|.
-    contrib = x * w
-    order = _top_terms(contrib, top_k)
-    parts = [
-        f"{'-' if contrib[i] < 0 else '+'} "
-        f"{_num(abs(contrib[i]), precision)} ({view.feature_names[i]})"
-        for i in order
-    ]
-    hidden = int(np.count_nonzero(contrib)) - len(order)
-    if hidden > 0:
-        rest = float(contrib.sum() - contrib[order].sum())
-        parts.append(f"{'-' if rest < 0 else '+'} {_num(abs(rest), precision)}")
-        parts[-1] += f" ({hidden} more)"
-    parts.append(f"{'-' if b < 0 else '+'} {_num(abs(b), precision)} (bias)")
-    expr = " ".join(parts)
-    expr = expr[2:] if expr.startswith("+ ") else "-" + expr[2:]
-    # The sign of the score, as computed: a soft tree's max path may still go the
-    # other way (the step's probability says how likely that branch was).
-    op = "<=" if score <= 0 else ">"
-    condition = f"{expr} = {_num(score, precision)} {op} 0"
-    return condition, {view.feature_names[i]: float(x[i]) for i in order}, p_right
+    split = _split(view, node, precision, top_k)
+    if split is None:  # the bias alone decides
+        op = "<=" if logit <= 0 else ">"
+        return f"{_num(view.bias[node], precision)} {op} 0", {}, p_right
+    # The sum over every term (the smaller ones too) for this row, and the side
+    # of the threshold it falls on, as computed: a soft tree's max path may still
+    # go the other way (the step's probability says how likely that branch was).
+    value = split.lhs(x)
+    op = _split_ops(split, go_left=not split.goes_right(value))
+    lhs = " ".join(_lhs_terms(view, split, precision))
+    condition = f"{lhs} = {_num(value, precision)} {op} "
+    condition += _cut(split.threshold, precision)
+    features = {view.feature_names[i]: float(x[i]) for i in split.shown}
+    return condition, features, p_right
 
 
 def prediction_path(
@@ -233,7 +230,7 @@ def prediction_path(
     >>> int(path.leaf) == int(tree.apply(X.iloc[[100]])[0])
     True
     """
-    view = _resolve(estimator, feature_names, class_names)
+    view = _resolve(estimator, feature_names, class_names).in_data_units()
     if view.kind == "linear":
         raise TypeError(
             "A linear student has no decision path; use export_graphviz(..., "

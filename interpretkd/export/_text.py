@@ -13,8 +13,13 @@ from interpretkd.export._format import (
     _check_precision,
     _check_share,
     _check_top_k,
+    _cut,
+    _lhs_terms,
     _linear_text,
     _num,
+    _oblique_condition,
+    _sig,
+    _split,
     _visible_nodes,
 )
 from interpretkd.export._view import _resolve
@@ -24,7 +29,7 @@ from interpretkd.export._view import _resolve
 # --------------------------------------------------------------------------------------
 
 
-def _leaf_text(view, node, precision, show_samples) -> str:
+def _leaf_text(view, node, precision, show_samples, leaf_id=True) -> str:
     value = view.value[node]
     if view.is_classifier:
         k = int(np.argmax(value))
@@ -39,9 +44,11 @@ def _leaf_text(view, node, precision, show_samples) -> str:
             extras.append(f"samples={int(view.samples[node])}")
         if view.share is not None:
             extras.append(f"share={100 * view.share[node]:.1f}%")
+    if leaf_id:
+        extras.append(f"leaf={node}")  # the id the model's apply gives
     if view.is_classifier:
         return text + "".join(", " + e for e in extras) + ")"
-    return text + ", ".join(extras) + ")" if extras else text[:-2]
+    return text + ", ".join(extras) + ")"
 
 
 def _category_side(view, node, go_left: bool) -> list[str] | None:
@@ -60,22 +67,32 @@ def _axis_condition(view, node, go_left: bool, precision: int) -> str:
     if side is not None:
         return f"{view.feature_names[f]} in {{{', '.join(side)}}}"
     op = "<=" if go_left else ">"
-    return f"{view.feature_names[f]} {op} {_num(view.threshold[node], precision)}"
+    return f"{view.feature_names[f]} {op} {_cut(view.threshold[node], precision)}"
 
 
 def _condition(view, node, go_left, precision, top_k) -> str:
     if view.kind == "axis":
         return _axis_condition(view, node, go_left, precision)
-    op = "<=" if go_left else ">"
-    return f"{_score_text(view, node, precision, top_k)} {op} 0"
+    return _oblique_condition(view, node, go_left, precision, top_k)
 
 
-def _score_text(view, node, precision, top_k) -> str:
-    """An oblique node's score ``w @ x + b``, signed so that > 0 goes right."""
-    w, b = view.weights[node], view.bias[node]
-    if view.beta[node] < 0:  # right when beta * score > 0, i.e. score < 0
-        w, b = -w, -b
-    return _linear_text(view, w, b, precision, top_k, scale=view.feature_scale)
+def _soft_node_text(view, node, precision, top_k) -> str:
+    """How a soft node routes: P(right) as a sigmoid of its inequality."""
+    split = _split(view, node, precision, top_k)
+    if split is None:
+        p_right = 1.0 / (1.0 + np.exp(-view.beta[node] * view.bias[node]))
+        return f"P(right) = {_num(p_right, precision)}"
+    lhs = " ".join(_lhs_terms(view, split, precision))
+    t = _cut(split.threshold, precision)
+    k = _sig(split.steepness, max(precision, 1))
+    if split.flipped:  # right as the sum falls below the threshold
+        single = len(split.shown) == 1 and not split.hidden
+        gap = f"{t} - {lhs}" if single else f"{t} - ({lhs})"
+    elif split.threshold < 0:
+        gap = f"{lhs} + {_cut(-split.threshold, precision)}"
+    else:
+        gap = f"{lhs} - {t}"
+    return f"P(right) = sigmoid({k} \u00d7 ({gap}))"
 
 
 def export_text(
@@ -101,11 +118,11 @@ def export_text(
     max_depth : int, default=None
         Write rules down to this depth only; deeper subtrees become ``...``.
     top_k : int or None, default=None
-        Terms written per oblique split, largest ``|weight|`` (times
-        ``feature_scale_`` where the estimator has it) first. None writes every
-        non-zero term, so that a hard tree's rules are the model.
+        At most this many terms written per oblique split (the lead term always);
+        None writes every term that matters at ``precision`` (see Notes).
     precision : int, default=3
-        Digits after the decimal point.
+        Digits after the decimal point of thresholds and values; significant digits
+        of an oblique split's coefficients.
     min_share : float, default=None
         Subtrees with less than this share of the training data become ``...``; see
         :func:`export_graphviz` for the default.
@@ -113,8 +130,9 @@ def export_text(
         ``"tree"``: nested ``if``/``else`` blocks. ``"rules"``: one line per leaf,
         ``if A and B then class: c (p=..., samples=...)``.
     show_samples : bool, default=True
-        Add the training samples (hard trees) or share of training data (soft trees)
-        reaching each leaf.
+        Add the training rows (hard trees) or share of training data (soft trees)
+        reaching each leaf. Every leaf also gives its id (``leaf=``), the one the
+        model's ``apply`` returns.
 
     Returns
     -------
@@ -126,12 +144,25 @@ def export_text(
     with ``prediction="greedy"`` are the model: for every sample, the one rule whose
     conditions hold names the leaf its ``apply`` reports (written with all terms
     and ``precision=17``, exactly; axis-aligned trees compare ``float32`` values, as
-    scikit-learn's do). An oblique split reads ``w1 * a + w2 * b + bias > 0`` for
-    the right branch.
+    scikit-learn's do).
+
+    Splits read as inequalities in the data's units: ``worst radius > 16.8``; an
+    oblique split (TAO, soft trees) ``worst concave points + 0.9 × mean texture
+    > 0.18``, normalised so that its leading term — the largest ``|w_j|`` times
+    the spread of feature ``j`` in the training data (``feature_scale_``, where
+    the student records it; else the largest ``|w_j|``) — has coefficient 1, and
+    the others are written to ``precision`` significant digits (never as 0). A term
+    whose ``|w_j| * spread_j`` is below ``10**-precision`` times the leading
+    term's cannot move the printed threshold and is left out; the split says how
+    many: ``(+ 27 smaller terms)``. With ``precision=17`` every non-zero term is
+    written. When the last steps before the student are scikit-learn scalers
+    (``StandardScaler``, ``MinMaxScaler``, ``MaxAbsScaler``, ``RobustScaler`` in a
+    ``Pipeline``), thresholds and weights are given for the rows before scaling.
 
     A soft tree with ``prediction="max_path"`` or ``"mixture"`` is not a set of
     if/else rules: its text starts with ``#`` lines that say how it routes a
-    sample, then gives each node's score (``node 0: score = ...``) and the tree's
+    sample, then gives each node's branch probability in the data's units
+    (``node 0: P(right) = sigmoid(2.1 × (a + 0.5 × b - 1.3))``) and the tree's
     branches (``left:`` / ``right:``) or, with ``style="rules"``, each leaf's path;
     no line claims a rule that the model does not follow. Linear students are
     written as one equation per output.
@@ -145,15 +176,15 @@ def export_text(
     >>> from interpretkd import export_text
     >>> print(export_text(tree, class_names=["setosa", "versicolor", "virginica"]))
     if petal width (cm) <= 0.8:
-    |   then class: setosa (p=1, samples=50, share=33.3%)
+    |   then class: setosa (p=1, samples=50, share=33.3%, leaf=1)
     else:  # petal width (cm) > 0.8
     |   if petal width (cm) <= 1.75:
-    |   |   then class: versicolor (p=0.907, samples=54, share=36.0%)
+    |   |   then class: versicolor (p=0.907, samples=54, share=36.0%, leaf=3)
     |   else:  # petal width (cm) > 1.75
-    |   |   then class: virginica (p=0.978, samples=46, share=30.7%)
+    |   |   then class: virginica (p=0.978, samples=46, share=30.7%, leaf=4)
     <BLANKLINE>
     """
-    view = _resolve(estimator, feature_names, class_names)
+    view = _resolve(estimator, feature_names, class_names).in_data_units()
     max_depth = _check_depth(max_depth)
     top_k = _check_top_k(top_k)
     precision = _check_precision(precision)
@@ -172,8 +203,8 @@ def export_text(
             return "..."
         return f"... (share={100 * view.share[node]:.2g}%)"
 
-    def leaf_line(node: int) -> str:
-        return _leaf_text(view, node, precision, show_samples)
+    def leaf_line(node: int, leaf_id: bool = True) -> str:
+        return _leaf_text(view, node, precision, show_samples, leaf_id)
 
     def exact(node: int, indent: int, conditions: list[str]) -> None:
         pad = "|   " * indent
@@ -197,9 +228,7 @@ def export_text(
             exact(int(view.children_right[node]), indent, [*conditions, right_cond])
 
     def node_line(node: int) -> str:
-        score = _score_text(view, node, precision, top_k)
-        beta = _num(view.beta[node], precision)
-        return f"node {node}: score = {score}; P(right) = sigmoid({beta} * score)"
+        return f"node {node}: {_soft_node_text(view, node, precision, top_k)}"
 
     def soft(node: int, indent: int, path: list[str]) -> None:
         pad = "|   " * indent
@@ -208,7 +237,7 @@ def export_text(
             lines.append(f"{pad}{text}" if style == "tree" else _path(path, text))
             return
         if view.is_leaf(node):
-            text = f"node {node} (leaf): {leaf_line(node)}"
+            text = f"node {node} (leaf): {leaf_line(node, leaf_id=False)}"
             lines.append(f"{pad}{text}" if style == "tree" else _path(path, text))
             return
         if style == "tree":

@@ -9,6 +9,7 @@ rule and path export draws is the route the model takes.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -70,6 +71,34 @@ class _ModelView:
     # Linear models.
     coef: np.ndarray | None = None  # (n_outputs, n_features)
     intercept: np.ndarray | None = None
+    # A Pipeline's scalers just before the student: it sees x * mul + add.
+    # ``in_data_units`` rewrites the splits for the rows before them, and
+    # ``inputs`` then gives those rows' values.
+    unscale: tuple[np.ndarray, np.ndarray] | None = None
+    data_units: bool = False
+
+    def in_data_units(self) -> _ModelView:
+        """This view with splits and weights on the rows the user passes: a
+        Pipeline's per-feature scalers (StandardScaler, MinMaxScaler, ...) undone,
+        so that ``x > 16.8`` reads in the data's units. Routing still asks the
+        model."""
+        if self.unscale is None or self.data_units:
+            return self
+        mul, add = self.unscale
+        view = copy.copy(self)
+        view.data_units = True
+        if self.threshold is not None:  # x * mul + add <= t  <=>  x <= (t - add) / mul
+            f = np.where(self.feature >= 0, self.feature, 0)
+            view.threshold = (self.threshold - add[f]) / mul[f]
+        if self.weights is not None:  # w @ (x * mul + add) + b
+            view.weights = self.weights * mul
+            view.bias = self.bias + self.weights @ add
+        if self.feature_scale is not None:
+            view.feature_scale = self.feature_scale / mul
+        if self.coef is not None:
+            view.coef = self.coef * mul
+            view.intercept = self.intercept + self.coef @ add
+        return view
 
     @property
     def n_nodes(self) -> int:
@@ -121,6 +150,8 @@ class _ModelView:
         # the values they compare.
         dtype = np.float32 if self.kind == "axis" else np.float64
         values = np.asarray(values, dtype=dtype).astype(np.float64)
+        if self.data_units:  # the values before the pipeline's scalers
+            values = (values - self.unscale[1]) / self.unscale[0]
         if values.ndim != 2 or values.shape[1] != self.n_features:
             width = values.shape[-1] if values.ndim else 1
             raise ValueError(
@@ -157,6 +188,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     names_f = None
     names_c = None
     categories = None
+    unscale = None  # the affine map of scalers just before the student
     transforms: list[Any] = []
     est = estimator
     for _ in range(32):  # nesting deeper than this is a cycle, not a model
@@ -165,6 +197,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
             if len(est) > 1:
                 head = est[:-1]
                 transforms.append(head.transform)
+                unscale = _affine(head)
                 try:
                     names_f = [str(n) for n in head.get_feature_names_out(names_f)]
                 except Exception:  # transformers without feature names out
@@ -224,6 +257,8 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     view.model = est
     view.transforms = transforms
     view.categories = categories
+    if unscale is not None and len(unscale[0]) == view.n_features:
+        view.unscale = unscale
 
     view.feature_names = _check_names(
         feature_names if feature_names is not None else names_f,
@@ -246,6 +281,39 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
             "class_names was given but the student is a regressor; leave it at None."
         )
     return view
+
+
+def _affine(head: Pipeline) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(mul, add)`` with ``head.transform(X) == X * mul + add`` when every step
+    of ``head`` is a fitted per-feature scaler (mul > 0); None otherwise."""
+    mul, add = np.float64(1.0), np.float64(0.0)
+    for _, step in head.steps:
+        if step is None or step == "passthrough":
+            continue
+        name = type(step).__name__
+        if type(step).__module__.split(".")[0] != "sklearn":
+            return None
+        if name == "StandardScaler":
+            centre = step.mean_ if step.with_mean else None
+        elif name == "RobustScaler":
+            centre = step.center_
+        if name in ("StandardScaler", "RobustScaler"):
+            scale = step.scale_
+            m = 1.0 / scale if scale is not None else np.float64(1.0)
+            a = -centre * m if centre is not None else np.float64(0.0)
+        elif name == "MinMaxScaler" and not step.clip:
+            m, a = step.scale_, step.min_
+        elif name == "MaxAbsScaler":
+            m, a = 1.0 / step.scale_, np.float64(0.0)
+        else:
+            return None
+        mul, add = mul * m, add * m + a
+    mul, add = np.atleast_1d(mul).astype(np.float64), np.atleast_1d(add)
+    n = max(mul.size, add.size)
+    mul, add = np.broadcast_to(mul, (n,)).copy(), np.broadcast_to(add, (n,)).copy()
+    if not np.all(np.isfinite(mul) & (mul > 0) & np.isfinite(add)):
+        return None
+    return mul, add.astype(np.float64)
 
 
 def _n_classes(view: _ModelView) -> int:
