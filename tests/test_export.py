@@ -621,3 +621,23 @@ def test_printed_inequalities_route_rows_as_the_model_does(name):
     if "scaler" in name:  # thresholds in the raw units, not standardised ones
         bravo = re.findall(r"(?:^|and )bravo (?:[<>]=?) (\S+)", text, re.M)
         assert all(abs(float(t)) > 10 for t in bravo)
+
+
+def test_samples_count_rows_not_the_copies_of_a_soft_label_expansion():
+    # A CART student learns soft labels as one weighted copy of each row per
+    # class (copies under the expansion threshold dropped): 12 rows reach it as
+    # about 24. Its nodes must still say 12 rows.
+    X = pd.DataFrame({"x": np.arange(12.0)})
+    y = np.array([0] * 5 + [1] * 7)
+    teacher = LogisticRegression().fit(X, y)  # probabilities strictly inside (0, 1)
+    model = DistilledClassifier(
+        teacher, DecisionTreeClassifier(max_depth=1), random_state=0
+    ).fit(X, y)
+    assert model.student_.tree_.n_node_samples[0] > 12  # the expanded rows
+    text = export_text(model)
+    cut = float(re.search(r"if x <= (\S+):", text).group(1))
+    counts = [int(c) for c in re.findall(r"samples=(\d+)", text)]
+    assert counts == [int((X.x <= cut).sum()), int((X.x > cut).sum())]
+    assert sum(counts) == 12
+    assert "samples = 12" in export_graphviz(model).source
+    assert to_dict(model)["nodes"][0]["samples"] == 12

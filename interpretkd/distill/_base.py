@@ -46,6 +46,7 @@ from interpretkd.augment import (
 from interpretkd.distill._models import (
     _accepts_nan,
     _is_fitted,
+    _node_rows,
     _seeded,
     _StudentView,
 )
@@ -151,6 +152,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         self.n_distill_samples_ = X_all.shape[0]
         self._say(f"fitting the student on {X_all.shape[0]} rows")
         self.student_ = self._fit_student(X_all, T_all, sample_weight, seed)
+        self.student_node_rows_ = _node_rows(self.student_, self._named(X_all))
         self._say("done")
         return self
 

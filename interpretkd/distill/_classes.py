@@ -113,6 +113,12 @@ class DistilledClassifier(ClassifierMixin, _BaseDistiller):
         Defined when X has feature names that are all strings.
     n_distill_samples_ : int
         Rows the student was trained on (labeled, unlabeled and synthetic).
+    student_node_rows_ : ndarray of shape (n_nodes,) or None
+        For a tree student (one with ``decision_path``): how many of those rows
+        reach each node, by node id, counting each row once even where the student
+        was fit on one weighted copy per class (soft-label expansion). Export shows
+        these as the node's ``samples``. None for other students and for a
+        student that learned from streamed Dask partitions.
 
     Examples
     --------
@@ -331,7 +337,7 @@ class DistilledRegressor(RegressorMixin, _BaseDistiller):
     Attributes
     ----------
     teacher_, student_, categories_, n_features_in_, feature_names_in_, \
-n_distill_samples_
+n_distill_samples_, student_node_rows_
         As in :class:`DistilledClassifier`.
 
     Examples

@@ -3,11 +3,13 @@ fitted?), how it seeds a student, and the student as an augmenter sees it."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from interpretkd._validation import final_estimator
 from interpretkd.teachers import Teacher
 
 
@@ -81,3 +83,16 @@ class _StudentView:
         if not callable(method):
             return method
         return lambda X: method(self._distiller._student_side(X))
+
+
+def _node_rows(student, X) -> np.ndarray | None:
+    """Training rows reaching each node of a tree student, counted once per row
+    (a student fit through ``sample_weight`` saw each row once per class): the
+    column sums of its ``decision_path``. None for students without one."""
+    final = final_estimator(student)
+    if not hasattr(final, "decision_path"):
+        return None
+    if final is not student:  # a Pipeline: its last step reads the transformed rows
+        X = student[:-1].transform(X)
+    indicator = final.decision_path(X)
+    return np.asarray(indicator.sum(axis=0), dtype=np.int64).ravel()

@@ -189,6 +189,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     names_c = None
     categories = None
     unscale = None  # the affine map of scalers just before the student
+    node_rows = None  # a distiller's count of its training rows at each node
     transforms: list[Any] = []
     est = estimator
     for _ in range(32):  # nesting deeper than this is a cycle, not a model
@@ -223,6 +224,7 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
                 if isinstance(student, Pipeline):
                     student = student[-1]
                 names_c = [str(c) for c in getattr(student, "classes_", est.classes_)]
+            node_rows = getattr(est, "student_node_rows_", None)
             transforms.append(est.transform_for_student)  # the distiller's input
             est = est.student_
             continue
@@ -259,6 +261,11 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     view.categories = categories
     if unscale is not None and len(unscale[0]) == view.n_features:
         view.unscale = unscale
+    if view.samples is not None and node_rows is not None:
+        # Rows, not the weighted copies a soft-label expansion fit the tree on.
+        node_rows = np.asarray(node_rows, dtype=np.int64)
+        if node_rows.shape == view.samples.shape:
+            view.samples = node_rows
 
     view.feature_names = _check_names(
         feature_names if feature_names is not None else names_f,
