@@ -796,3 +796,104 @@ def test_every_public_name_imports_from_the_package():
     exec("from interpretkd import *", namespace)
     assert set(interpretkd.__all__) <= set(namespace)
     assert namespace["DistilledClassifier"].__name__ == "DistilledClassifier"
+
+
+# --------------------------------------------------------------------------------------
+# What a person reads: the default student, class names, the size curve
+# --------------------------------------------------------------------------------------
+
+
+def test_default_student_is_a_sparse_oblique_tao_tree(workdir):
+    root = workdir[0]
+    out = root / "default.skops"
+    args = _distill_args(root, out=out)
+    args.remove("--student")
+    args.remove("tree")
+    result = invoke(*args, "--max-depth", "2", "-q")
+    assert result.exit_code == 0, result.output
+    student = io.load(out).student_
+    assert type(student).__name__ == "TAOTreeClassifier"
+    assert student.split == "oblique" and student.max_features_per_split == 3
+    assert student.max_depth == 2
+    axis = root / "axis.skops"
+    args = _distill_args(root, out=axis)
+    args[args.index("tree")] = "tao-axis"
+    assert invoke(*args, "-q").exit_code == 0
+    assert io.load(axis).student_.split == "axis"
+
+
+def test_class_names_name_the_classes_in_picture_and_report(workdir):
+    root = workdir[0]
+    dot, page = root / "named.dot", root / "named.html"
+    result = invoke(
+        *_distill_args(root),
+        "--class-names", "ant, bee,cat",
+        "--render", str(dot),
+        "--report", str(page),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    picture = dot.read_text()
+    assert "<B>ant</B>" in picture or "<B>bee</B>" in picture
+    assert "<B>0</B>" not in picture and "<B>1</B>" not in picture
+    html = page.read_text()
+    # The confusion table's header names the classes.
+    assert "<th>ant</th><th>bee</th><th>cat</th>" in html
+
+
+@pytest.mark.parametrize(
+    "names, fragments",
+    [
+        ("ant,bee", ["2 names for 3 classes", "--class-names"]),
+        ("ant,,cat", ["empty name"]),
+        ("ant,ant,cat", ["repeats a name"]),
+    ],
+)
+def test_bad_class_names_are_usage_errors(workdir, names, fragments):
+    root = workdir[0]
+    result = invoke(*_distill_args(root), "--class-names", names)
+    _assert_error(result, 2, *fragments)
+
+
+def test_class_names_for_a_regressor_are_refused(workdir):
+    root = workdir[0]
+    args = _distill_args(root, teacher="reg.json", data="reg.csv", target="value")
+    _assert_error(invoke(*args, "--class-names", "a,b"), 2, "regressor")
+
+
+def test_sizes_print_the_fidelity_curve_and_the_report_marks_this_model(workdir):
+    root = workdir[0]
+    page = root / "curve.html"
+    args = _distill_args(root)
+    result = invoke(*args, "--max-depth", "3", "--sizes", "2..3", "--report", str(page))
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "held-out fidelity by depth (3-fold cross-validation" in out
+    table = out[out.index("held-out fidelity by depth") :].splitlines()
+    header = table[1].split()
+    assert header[-2:] == ["2", "3"]
+    rows = {line.split()[0]: line.split()[1:] for line in table[2:6]}
+    assert {"cart", "tao-axis", "tao-oblique"} <= set(rows)
+    for values in rows.values():
+        assert all(0.0 <= float(v) <= 1.0 for v in values)
+    # This model (a CART tree of depth 3) is on the curve, with its figure.
+    line = next(s for s in out.splitlines() if s.startswith("this model:"))
+    assert line == f"this model: cart at depth 3: {rows['cart'][1]}"
+    assert "recommended:" in out
+    html = page.read_text()
+    assert "Choosing the size" in html and "This model (cart, depth 3)" in html
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["--sizes", "2..x"], "not a list of depths"),
+        (["--sizes", "0..3"], "not a list of depths"),
+        (["--sizes", "2..3", "--student", "linear"], "no depth to choose"),
+    ],
+)
+def test_bad_sizes_are_usage_errors(workdir, extra, fragment):
+    root = workdir[0]
+    args = _distill_args(root)
+    if "--student" in extra:
+        args = args[: args.index("--student")] + args[args.index("--student") + 2 :]
+    _assert_error(invoke(*args, *extra), 2, fragment, "--sizes")

@@ -26,6 +26,9 @@ from interpretkd.cli._common import (
     _split_target,
     _write_picture,
     _write_report,
+    check_class_count,
+    parse_class_names,
+    parse_sizes,
 )
 from interpretkd.cli._dask import TABLE
 from interpretkd.cli._distill import run_distill
@@ -98,7 +101,10 @@ def _student_options(max_depth: int):
             type=click.Choice(STUDENTS),
             default=DEFAULT_STUDENT,
             show_default=True,
-            help="The kind of interpretable model to train.",
+            help="The kind of interpretable model to train: a TAO tree with sparse "
+            "oblique splits (at most 3 features a split; the most faithful at every "
+            "depth measured), a TAO tree with one feature a split, a soft decision "
+            "tree, scikit-learn's tree, or a linear model.",
         ),
         click.option(
             "--max-depth",
@@ -129,6 +135,14 @@ _teacher_options = _options(
         metavar="TYPE",
         help="Trust this type in a .skops file (repeatable).",
     ),
+)
+
+_class_names_option = click.option(
+    "--class-names",
+    metavar="NAME,NAME,...",
+    help="Names of the classes, in the order of their labels (e.g. for labels 0 "
+    "and 1: malignant,benign), shown in the picture and the report instead of the "
+    "labels. One name per class.",
 )
 
 _distiller_options = _options(
@@ -220,6 +234,14 @@ def main() -> None:
     type=click.Path(dir_okay=False),
     help="Also write an HTML report on the held-out rows.",
 )
+@_class_names_option
+@click.option(
+    "--sizes",
+    metavar="LOW..HIGH|D,D,...",
+    help="Also measure held-out fidelity against depth (e.g. 2..8): students of "
+    "each kind and depth distilled on 3 folds of the training rows. Prints the "
+    "table; the report draws the curve with this model marked.",
+)
 @click.option("--random-state", type=int, default=0, show_default=True)
 @_teacher_options
 @click.option(
@@ -240,6 +262,8 @@ def distill(teacher, data, target, out, quiet, **options):
     torch module (torch.save). Prints the student's fidelity to the teacher on a
     held-out part of --data.
     """
+    options["class_names"] = parse_class_names(options.pop("class_names"))
+    options["sizes"] = parse_sizes(options.pop("sizes"))
     run_distill(teacher, data, target, out, quiet=quiet, **options)
 
 
@@ -281,16 +305,28 @@ def render(student, out, trust, force, quiet):
 @click.option(
     "--out", required=True, type=click.Path(dir_okay=False), help="The HTML report."
 )
+@_class_names_option
 @_teacher_options
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @_common
 def report(
-    student, data, target, teacher_path, out, task, trust_pickle, trust, force, quiet
+    student,
+    data,
+    target,
+    teacher_path,
+    out,
+    class_names,
+    task,
+    trust_pickle,
+    trust,
+    force,
+    quiet,
 ):
     """Measure STUDENT against its teacher on --data and write an HTML report."""
     from interpretkd import io
     from interpretkd.report import distillation_report
 
+    names = parse_class_names(class_names)
     _outputs_free(
         force,
         inputs={"STUDENT": student, "--data": data, "--teacher": teacher_path},
@@ -317,7 +353,15 @@ def report(
         model=model,
     )
     distilled = io.with_teacher(model, teacher)
-    result = distillation_report(distilled, X, y)
+    classes = getattr(distilled, "classes_", None)
+    task = "classification" if classes is not None else "regression"
+    check_class_count(names, task, classes)
+    result = distillation_report(
+        distilled,
+        X,
+        y,
+        class_names=None if names is None else dict(zip(classes, names)),
+    )
     metrics = result.to_dict()
     _write_report(result, out, force)
     _say(quiet, f"fidelity on {len(X)} rows: {metrics['fidelity']:.4f}")
@@ -447,6 +491,10 @@ def demo(out, student, max_depth, quiet):
         random_state=0,
         force=True,
         quiet=quiet,
+        # scikit-learn's labels: 0 is malignant, 1 benign.
+        class_names=["malignant", "benign"],
+        # The teacher learned from every row of train.csv, held-out ones too.
+        teacher_trained_on_data=True,
     )
     model = io.load(paths["student.skops"])
     X_test = test.drop(columns=["target"])

@@ -12,8 +12,18 @@ from pathlib import Path
 
 import click
 
-STUDENTS = ("soft-tree", "tree", "linear")
-DEFAULT_STUDENT = "soft-tree"
+# The default: a TAO tree with sparse oblique splits (at most 3 features a split)
+# is the most faithful student at every depth measured (docs/benchmarks/
+# fidelity_size.md) and reads as short inequalities; docs/cli.md gives the figures.
+STUDENTS = ("tao-oblique", "tao-axis", "soft-tree", "tree", "linear")
+DEFAULT_STUDENT = "tao-oblique"
+# Kinds of student with a depth, as fidelity_curve names them.
+CURVE_KINDS = {
+    "tao-oblique": "tao-oblique",
+    "tao-axis": "tao-axis",
+    "soft-tree": "soft-tree",
+    "tree": "cart",
+}
 AUGMENTERS = ("none", "munge", "noise", "active")
 TASKS = ("classification", "regression")
 RENDER_FORMATS = {
@@ -192,6 +202,18 @@ def _split_target(frame, target: str, data: str):
 
 
 def _make_student(kind: str, task: str, max_depth: int, random_state, quiet: bool):
+    if kind in ("tao-oblique", "tao-axis"):
+        from interpretkd.tao import TAOTreeClassifier, TAOTreeRegressor
+
+        cls = TAOTreeClassifier if task == "classification" else TAOTreeRegressor
+        params = dict(max_depth=max_depth, random_state=random_state)
+        if kind == "tao-oblique":
+            params.update(split="oblique", max_features_per_split=3)
+        else:
+            params.update(split="axis")
+        if "verbose" in cls().get_params():  # TAO's rounds, where it reports them
+            params["verbose"] = int(not quiet)
+        return cls(**params)
     if kind == "soft-tree":
         from interpretkd.soft_tree import (
             SoftDecisionTreeClassifier,
@@ -226,11 +248,98 @@ def _make_student(kind: str, task: str, max_depth: int, random_state, quiet: boo
     return make_pipeline(StandardScaler(), LinearRegression())
 
 
-def _write_picture(distilled, path: str, fmt: str, force: bool) -> None:
+def _make_distiller(
+    task: str,
+    teacher,
+    student: str,
+    max_depth: int,
+    *,
+    temperature: float,
+    alpha: float,
+    random_state,
+    quiet: bool,
+    **options,
+):
+    """The distiller ``distill`` fits, in memory or on a Dask cluster."""
+    from interpretkd.distill import DistilledClassifier, DistilledRegressor
+
+    common = dict(
+        teacher=teacher,
+        student=_make_student(student, task, max_depth, random_state, quiet),
+        alpha=alpha,
+        random_state=random_state,
+        verbose=int(not quiet),
+        **options,
+    )
+    if task == "classification":
+        return DistilledClassifier(temperature=temperature, **common)
+    return DistilledRegressor(**common)
+
+
+def parse_class_names(text: str | None) -> list[str] | None:
+    """``--class-names a,b,c`` as a list of distinct, non-empty names."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",")]
+    if any(not name for name in names):
+        raise click.BadParameter(
+            f"{text!r} has an empty name; give the names separated by commas, "
+            "e.g. --class-names malignant,benign.",
+            param_hint="--class-names",
+        )
+    if len(set(names)) != len(names):
+        raise click.BadParameter(
+            f"{text!r} repeats a name; give each class its own name.",
+            param_hint="--class-names",
+        )
+    return names
+
+
+def check_class_count(names: list[str] | None, task: str, classes) -> None:
+    """Refuse ``--class-names`` for a regressor, or with the wrong count."""
+    if names is None:
+        return
+    if task != "classification":
+        raise click.BadParameter(
+            "the teacher is a regressor: there are no classes to name. Leave "
+            "--class-names out.",
+            param_hint="--class-names",
+        )
+    if classes is not None and len(names) != len(classes):
+        shown = ", ".join(str(c) for c in classes)
+        raise click.BadParameter(
+            f"{len(names)} names for {len(classes)} classes ({shown}); give one "
+            "name per class, in the order of the labels.",
+            param_hint="--class-names",
+        )
+
+
+def parse_sizes(text: str | None) -> list[int] | None:
+    """``--sizes 2..8`` (a range, both ends included) or ``--sizes 2,4,6``."""
+    if text is None:
+        return None
+    try:
+        if ".." in text:
+            low, high = (int(v) for v in text.split(".."))
+            sizes = list(range(low, high + 1))
+        else:
+            sizes = [int(v) for v in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1 or max(sizes) > 16:
+        raise click.BadParameter(
+            f"{text!r} is not a list of depths; give a range such as 2..8 or a "
+            "list such as 2,4,6 (depths from 1 to 16).",
+            param_hint="--sizes",
+        )
+    return sorted(set(sizes))
+
+
+def _write_picture(distilled, path: str, fmt: str, force: bool, class_names=None):
     from interpretkd import io
     from interpretkd.export import export_graphviz
 
-    graph = export_graphviz(distilled)
+    graph = export_graphviz(distilled, class_names=class_names)
     if fmt == "dot":
         io.write_bytes(path, graph.source, overwrite=force)
         return
@@ -253,17 +362,92 @@ def _write_report(report, path: str, force: bool) -> None:
     report.to_html(path, overwrite=force)
 
 
-def _print_scores(quiet: bool, distilled, X_eval, y_eval, where: str) -> dict:
+def _print_curve(curve, distilled) -> None:
+    frame = curve.to_frame()
+    table = frame.pivot(index="student", columns="size", values="fidelity")
+    folds = (
+        f"{curve.n_folds}-fold cross-validation"
+        if curve.n_folds > 1
+        else "one held-out split"
+    )
+    click.echo(f"held-out fidelity by depth ({folds} on the training rows):")
+    click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
+    name = curve.student_name(distilled.student_)
+    depth = distilled.student_.get_params(deep=False).get("max_depth")
+    if name is not None and depth in table.columns and name in table.index:
+        click.echo(f"this model: {name} at depth {depth}: {table.loc[name, depth]:.4f}")
+    rec = curve.recommended
+    click.echo(
+        f"recommended: {rec['student']} at depth {rec['size']} "
+        f"(fidelity {rec['fidelity']:.4f}; {rec['rule']})"
+    )
+
+
+def _finish(
+    distilled,
+    *,
+    out: str,
+    X_eval,
+    y_eval,
+    where: str,
+    render: str | None,
+    render_fmt: str | None,
+    report: str | None,
+    force: bool,
+    quiet: bool,
+    class_names: list[str] | None = None,
+    X_train=None,
+    y_train=None,
+    sizes: list[int] | None = None,
+    teacher_trained_on_X: bool | None = None,
+) -> dict:
+    """Measure the fitted distiller on the held-out rows, print the figures (and
+    the fidelity curve for ``sizes``), and write the student, picture and report.
+    """
+    from interpretkd import io
     from interpretkd.report import distillation_report
 
-    metrics = distillation_report(distilled, X_eval, y_eval).to_dict()
-    if quiet:
-        return metrics
+    classes = getattr(distilled, "classes_", None)
+    task = "classification" if classes is not None else "regression"
+    check_class_count(class_names, task, classes)
+    names = None if class_names is None else dict(zip(classes, class_names))
+    curve = None
+    if sizes is not None:
+        _say(quiet, f"Distilling students of depths {sizes[0]}..{sizes[-1]} (3 folds)")
+        curve = {"sizes": sizes, "cv": 3}
+    result = distillation_report(
+        distilled,
+        X_eval,
+        y_eval,
+        teacher_trained_on_X=teacher_trained_on_X,
+        X_train=X_train,
+        y_train=y_train,
+        curve=curve,
+        class_names=names,
+    )
+    metrics = result.to_dict()
+    if not quiet:
+        _print_metrics(metrics, where)
+        if result.curve is not None:
+            _print_curve(result.curve, distilled)
+    io.save(io.without_teacher(distilled), out, overwrite=force)
+    _say(quiet, f"Student written to {out}")
+    if render is not None:
+        _write_picture(distilled, render, render_fmt, force, class_names=names)
+        _say(quiet, f"Picture written to {render}")
+    if report is not None:
+        _write_report(result, report, force)
+        _say(quiet, f"Report written to {report}")
+    return metrics
+
+
+def _print_metrics(metrics: dict, where: str) -> None:
     is_clf = metrics.get("task") == "classification"
     score = "accuracy" if is_clf else "R²"
     kind = "" if is_clf else " (R² of the student against the teacher)"
     click.echo(f"fidelity{kind} on {where}: {metrics['fidelity']:.4f}")
     if "teacher_score" in metrics:
-        click.echo(f"teacher {score}: {metrics['teacher_score']:.4f}")
+        trained = metrics.get("teacher_trained_on_X")
+        note = " (the teacher was trained on these rows)" if trained else ""
+        click.echo(f"teacher {score}: {metrics['teacher_score']:.4f}{note}")
         click.echo(f"student {score}: {metrics['student_score']:.4f}")
-    return metrics

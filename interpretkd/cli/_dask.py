@@ -17,12 +17,10 @@ import os
 import click
 
 from interpretkd.cli._common import (
-    _make_student,
-    _print_scores,
+    _finish,
+    _make_distiller,
     _say,
     _split_target,
-    _write_picture,
-    _write_report,
 )
 
 __all__ = ["TABLE", "check_pattern", "distill_on_dask"]
@@ -168,6 +166,7 @@ def distill_on_dask(
     random_state: int | None,
     force: bool,
     quiet: bool,
+    class_names: list[str] | None = None,
 ) -> dict:
     """The body of ``interpretkd distill`` when ``--scheduler`` is given.
 
@@ -176,7 +175,6 @@ def distill_on_dask(
     and the student is measured on it partition by partition.
     """
     from interpretkd import io
-    from interpretkd.distill import DistilledClassifier, DistilledRegressor
 
     names = io.model_feature_names(teacher)
     n_features = io.model_n_features(teacher)
@@ -204,17 +202,16 @@ def distill_on_dask(
             if names is None and list(pool.columns) != list(X_fit.columns):
                 pool.columns = list(X_fit.columns)
 
-        common = dict(
-            teacher=teacher,
-            student=_make_student(student, task, max_depth, random_state, quiet),
+        distilled = _make_distiller(
+            task,
+            teacher,
+            student,
+            max_depth,
+            temperature=temperature,
             alpha=alpha,
             random_state=random_state,
-            verbose=int(not quiet),
+            quiet=quiet,
         )
-        if task == "classification":
-            distilled = DistilledClassifier(temperature=temperature, **common)
-        else:
-            distilled = DistilledRegressor(**common)
         _say(
             quiet,
             f"Distilling into a {student} student on the cluster: "
@@ -222,16 +219,16 @@ def distill_on_dask(
             + (f" and {pool.npartitions} of --unlabeled" if pool is not None else ""),
         )
         distilled.fit(X_fit, y_fit, X_unlabeled=pool)
-        metrics = _print_scores(quiet, distilled, X_eval, y_eval, where)
-        io.save(io.without_teacher(distilled), out, overwrite=force)
-        _say(quiet, f"Student written to {out}")
-        if render is not None:
-            _write_picture(distilled, render, render_fmt, force)
-            _say(quiet, f"Picture written to {render}")
-        if report is not None:
-            from interpretkd.report import distillation_report
-
-            result = distillation_report(distilled, X_eval, y_eval)
-            _write_report(result, report, force)
-            _say(quiet, f"Report written to {report}")
-    return metrics
+        return _finish(
+            distilled,
+            out=out,
+            X_eval=X_eval,
+            y_eval=y_eval,
+            where=where,
+            render=render,
+            render_fmt=render_fmt,
+            report=report,
+            force=force,
+            quiet=quiet,
+            class_names=class_names,
+        )

@@ -5,16 +5,16 @@ from __future__ import annotations
 import click
 
 from interpretkd.cli._common import (
+    CURVE_KINDS,
     DEFAULT_MAX_DEPTH,
     DEFAULT_STUDENT,
-    _make_student,
+    _finish,
+    _make_distiller,
     _outputs_free,
-    _print_scores,
     _render_format,
     _say,
     _split_target,
-    _write_picture,
-    _write_report,
+    check_class_count,
 )
 from interpretkd.cli._dask import check_pattern, distill_on_dask
 
@@ -42,17 +42,20 @@ def run_distill(
     force: bool = False,
     quiet: bool = False,
     scheduler: str | None = None,
+    class_names: list[str] | None = None,
+    sizes: list[int] | None = None,
+    teacher_trained_on_data: bool | None = None,
 ) -> dict:
     """Distill a saved teacher into a student file: the body of ``distill``, ``demo``.
 
     Returns the held-out figures as a dict. Options are checked by the command's
     parser (``--holdout`` in [0, 1), finite numbers); outputs are checked here,
-    before any work.
+    before any work. ``teacher_trained_on_data``: whether the teacher was trained
+    on the rows of ``data`` (the report labels its scores so); None: not said.
     """
     from sklearn.model_selection import train_test_split
 
     from interpretkd import io
-    from interpretkd.distill import DistilledClassifier, DistilledRegressor
 
     render_fmt = _render_format(render, "--render")
     check_pattern(data, "--data", scheduler)
@@ -70,6 +73,13 @@ def run_distill(
         teacher_path, trust_pickle=trust_pickle, task=task, trusted=list(trust)
     )
     task = io.teacher_task(teacher)
+    check_class_count(class_names, task, getattr(teacher, "classes_", None))
+    if sizes is not None and student not in CURVE_KINDS:
+        raise click.BadParameter(
+            f"a {student} student has no depth to choose; --sizes compares tree "
+            f"students ({', '.join(CURVE_KINDS)}).",
+            param_hint="--sizes",
+        )
     if task == "regression" and temperature != 1.0:
         raise click.BadParameter(
             "the temperature softens class probabilities; the teacher is a "
@@ -82,6 +92,12 @@ def run_distill(
                 "synthetic rows are drawn from --data in memory; with --scheduler "
                 "leave --augment out (pass the larger pool as --unlabeled).",
                 param_hint="--augment",
+            )
+        if sizes is not None:
+            raise click.BadParameter(
+                "the fidelity curve distills many students in memory; with "
+                "--scheduler leave --sizes out (run it on a sample of --data).",
+                param_hint="--sizes",
             )
         return distill_on_dask(
             scheduler,
@@ -102,6 +118,7 @@ def run_distill(
             random_state=random_state,
             force=force,
             quiet=quiet,
+            class_names=class_names,
         )
     names = io.model_feature_names(teacher)
     n_features = io.model_n_features(teacher)
@@ -134,36 +151,39 @@ def run_distill(
         X_fit, X_eval, y_fit, y_eval = X, X, y, y
         where = f"the {len(X)} training rows (no held-out split)"
 
-    model = _make_student(student, task, max_depth, random_state, quiet)
-    common = dict(
-        teacher=teacher,
-        student=model,
+    distilled = _make_distiller(
+        task,
+        teacher,
+        student,
+        max_depth,
+        temperature=temperature,
         alpha=alpha,
+        random_state=random_state,
+        quiet=quiet,
         augment=None if augment == "none" else augment,
         n_synthetic=n_synthetic,
-        random_state=random_state,
-        verbose=int(not quiet),
     )
-    if task == "classification":
-        distilled = DistilledClassifier(temperature=temperature, **common)
-    else:
-        distilled = DistilledRegressor(**common)
     _say(
         quiet,
         f"Distilling into a {student} student on {len(X_fit)} rows"
         + (f" and {len(pool)} unlabeled rows" if pool is not None else ""),
     )
     distilled.fit(X_fit, y_fit, X_unlabeled=pool)
-    metrics = _print_scores(quiet, distilled, X_eval, y_eval, where)
-
-    io.save(io.without_teacher(distilled), out, overwrite=force)
-    _say(quiet, f"Student written to {out}")
-    if render is not None:
-        _write_picture(distilled, render, render_fmt, force)
-        _say(quiet, f"Picture written to {render}")
-    if report is not None:
-        from interpretkd.report import distillation_report
-
-        _write_report(distillation_report(distilled, X_eval, y_eval), report, force)
-        _say(quiet, f"Report written to {report}")
-    return metrics
+    held_out = X_eval is not X_fit
+    return _finish(
+        distilled,
+        out=out,
+        X_eval=X_eval,
+        y_eval=y_eval,
+        where=where,
+        render=render,
+        render_fmt=render_fmt,
+        report=report,
+        force=force,
+        quiet=quiet,
+        class_names=class_names,
+        X_train=X_fit if held_out else None,
+        y_train=y_fit if held_out else None,
+        sizes=sizes,
+        teacher_trained_on_X=teacher_trained_on_data,
+    )

@@ -178,8 +178,10 @@ def export_graphviz(
     feature_names : list of str, default=None
         Names of the student's input features. Defaults to the names the estimator was
         fitted with, else ``x[i]``.
-    class_names : list of str, default=None
-        Names of the classes, in the order of ``classes_``. Defaults to ``classes_``
+    class_names : list of str or dict, default=None
+        Names of the classes, in the order of ``classes_``, or a dict from class
+        label to name (``{0: "malignant", 1: "benign"}``; labels it leaves out
+        keep their own name). Defaults to the labels themselves, ``classes_``
         (the distiller's, when given a distiller).
     max_depth : int, default=None
         Draw nodes down to this depth only; deeper subtrees become a ``(...)`` stub.

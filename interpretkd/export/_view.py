@@ -10,7 +10,7 @@ rule and path export draws is the route the model takes.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,6 +276,8 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     )
     if view.is_classifier:
         n_classes = _n_classes(view)
+        if isinstance(class_names, Mapping):
+            class_names = _rename_classes(class_names, names_c, n_classes)
         view.class_names = _check_names(
             class_names if class_names is not None else names_c,
             n_classes,
@@ -321,6 +323,21 @@ def _affine(head: Pipeline) -> tuple[np.ndarray, np.ndarray] | None:
     if not np.all(np.isfinite(mul) & (mul > 0) & np.isfinite(add)):
         return None
     return mul, add.astype(np.float64)
+
+
+def _rename_classes(names: Mapping, labels, n_classes: int) -> list[str]:
+    """Names for the model's classes from a {label: name} mapping; a label the
+    mapping leaves out keeps its own name."""
+    labels = labels if labels is not None else [str(c) for c in range(n_classes)]
+    given = {str(k): str(v) for k, v in names.items()}
+    unknown = sorted(set(given) - set(labels))
+    if unknown:
+        raise ValueError(
+            f"class_names names {', '.join(map(repr, unknown))}, which the model "
+            f"does not predict; its classes are {', '.join(map(repr, labels))}. "
+            "Key the mapping by class label."
+        )
+    return [given.get(label, label) for label in labels]
 
 
 def _n_classes(view: _ModelView) -> int:

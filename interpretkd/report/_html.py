@@ -169,7 +169,7 @@ def _full_size(svg: str) -> str:
     return f"{head}>{rest}"
 
 
-def _tree_section(distilled, max_depth) -> tuple[str, str]:
+def _tree_section(distilled, max_depth, class_names=None) -> tuple[str, str]:
     """(the student's picture or a note, text rules)."""
     from interpretkd.export import export_graphviz, export_text
 
@@ -178,8 +178,13 @@ def _tree_section(distilled, max_depth) -> tuple[str, str]:
         student = distilled.student_
         final = student.steps[-1][1] if hasattr(student, "steps") else student
         top_k = 10 if hasattr(final, "coef_") else 3
-        rules = export_text(distilled, max_depth=max_depth, top_k=top_k)
-        graph = export_graphviz(distilled, max_depth=max_depth, top_k=top_k)
+        names = dict(class_names or {}) or None
+        rules = export_text(
+            distilled, max_depth=max_depth, top_k=top_k, class_names=names
+        )
+        graph = export_graphviz(
+            distilled, max_depth=max_depth, top_k=top_k, class_names=names
+        )
     except TypeError as exc:  # a student export cannot draw
         return f'<p class="note">{_esc(exc)}</p>', ""
     try:
@@ -499,7 +504,7 @@ def _render_html(
     student = type(distilled.student_).__name__
     title = title or f"Distilling {teacher} into {student}"
     where = _rows_heading(metrics["student_trained_on_X"])
-    svg, rules = _tree_section(distilled, max_depth)
+    svg, rules = _tree_section(distilled, max_depth, report.class_names)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',

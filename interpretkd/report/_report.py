@@ -34,6 +34,8 @@ class DistillationReport:
     confusion : DataFrame or None
         :func:`~interpretkd.selection.decision_confusion` on ``X``
         (classification).
+    class_names : dict or None
+        The name shown for each class label, where names were given.
 
     Examples
     --------
@@ -64,6 +66,7 @@ class DistillationReport:
         leaves=None,
         classes=None,
         confusion=None,
+        class_names=None,
     ):
         self.distilled = distilled
         self.metrics = metrics
@@ -71,6 +74,7 @@ class DistillationReport:
         self.leaves = leaves
         self.classes = classes
         self.confusion = confusion
+        self.class_names = class_names
         self._X = X
         self._y = y
 
@@ -202,6 +206,7 @@ def distillation_report(
     X_train=None,
     y_train=None,
     curve=None,
+    class_names=None,
 ) -> DistillationReport:
     """Measure a fitted distiller on ``X`` (held-out data, ideally).
 
@@ -234,6 +239,10 @@ def distillation_report(
         model's own kind of student, with this distiller's parameters); a dict
         does the same with these keyword arguments of ``fidelity_curve`` (e.g.
         ``{"sizes": range(2, 6), "cv": 3}``).
+    class_names : list of str or dict, default=None
+        Names to show for the classes, for numeric labels: one per class in the
+        order of ``distilled.classes_``, or a dict from label to name. None shows
+        the labels themselves.
 
     Returns
     -------
@@ -305,10 +314,19 @@ def distillation_report(
         leaf_fidelity,
     )
 
+    names = check_class_names(class_names, distilled)
     try:
         leaves = leaf_fidelity(distilled, X)
     except TypeError:  # a student without leaves (linear)
         leaves = None
+    classes = class_fidelity(distilled, X) if is_clf else None
+    confusion = decision_confusion(distilled, X) if is_clf else None
+    if names:
+        confusion = confusion.rename(index=names, columns=names)
+        classes = classes.rename(index=names)
+        if leaves is not None:
+            for column in ("student", "teacher_instead"):
+                leaves[column] = leaves[column].map(lambda c: names.get(c, c))
     return DistillationReport(
         distilled,
         metrics,
@@ -316,9 +334,46 @@ def distillation_report(
         y=y,
         curve=curve,
         leaves=leaves,
-        classes=class_fidelity(distilled, X) if is_clf else None,
-        confusion=decision_confusion(distilled, X) if is_clf else None,
+        classes=classes,
+        confusion=confusion,
+        class_names=names,
     )
+
+
+def check_class_names(class_names, distilled) -> dict | None:
+    """``class_names`` (a list, one per class, or a {label: name} dict) as a dict
+    from each class label of ``distilled`` to its name; None when not given."""
+    if class_names is None:
+        return None
+    classes = getattr(distilled, "classes_", None)
+    if classes is None:
+        raise ValueError(
+            "class_names was given but the model is a regressor; leave it out."
+        )
+    classes = list(classes)
+    if isinstance(class_names, dict):
+        unknown = [k for k in class_names if k not in classes]
+        if unknown:
+            raise ValueError(
+                f"class_names names the labels {unknown}, which are not classes of "
+                f"the model; its classes are {classes}."
+            )
+        return {c: str(class_names.get(c, c)) for c in classes}
+    if isinstance(class_names, str) or not hasattr(class_names, "__len__"):
+        raise TypeError(
+            "class_names must be a list of names, one per class, or a dict from "
+            f"label to name; got {type(class_names).__name__}."
+        )
+    names = [str(n) for n in class_names]
+    if len(names) != len(classes):
+        raise ValueError(
+            f"class_names has {len(names)} names but the model has {len(classes)} "
+            f"classes ({', '.join(map(str, classes))}); give one name per class, "
+            "in that order."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"class_names repeats a name: {names}; give distinct names.")
+    return dict(zip(classes, names))
 
 
 def _own_curve(distilled, X_train, y_train, options: dict):
