@@ -641,3 +641,42 @@ def test_samples_count_rows_not_the_copies_of_a_soft_label_expansion():
     assert sum(counts) == 12
     assert "samples = 12" in export_graphviz(model).source
     assert to_dict(model)["nodes"][0]["samples"] == 12
+
+
+def test_leaf_badges_count_rows_by_apply_and_give_each_leafs_fidelity(data):
+    from interpretkd.tao import TAOTreeClassifier
+
+    X, y = data
+    X_fit, X_new = X.iloc[:200], X.iloc[200:]
+    teacher = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y)
+    model = DistilledClassifier(
+        teacher,
+        TAOTreeClassifier(split="oblique", max_depth=3, random_state=0),
+        random_state=0,
+    ).fit(X_fit, y[:200])
+    source = export_graphviz(model, leaf_rows=X_new, min_share=0).source
+    leaves = model.student_.apply(model.transform_for_student(X_new))
+    agree = model.teacher_predict(X_new) == model.predict(X_new)
+    badges = re.findall(
+        r"^n(\d+) \[.*?held-out rows: (\d+) \(([\d.]+)%\)(?:</FONT></TD></TR>"
+        r'<TR><TD><FONT POINT-SIZE="8">fidelity ([\d.]+))?.*color="(#\w+)", '
+        r"penwidth=2\]",
+        source,
+        re.M,
+    )
+    assert badges
+    counted = 0
+    for node, count, share, fidelity, colour in badges:
+        here = leaves == int(node)
+        assert int(count) == here.sum()
+        assert float(share) == pytest.approx(100 * here.mean(), abs=0.05)
+        counted += int(count)
+        if here.any():
+            assert float(fidelity) == pytest.approx(agree[here].mean(), abs=0.005)
+            good = agree[here].mean() >= agree.mean()
+            assert colour == ("#1a9850" if good else "#d73027")
+        else:
+            assert colour == "#999999"  # no row reaches it
+    assert counted == len(X_new)  # every row lands in one badged leaf
+    with pytest.raises(ValueError, match="linear"):
+        export_graphviz(LogisticRegression().fit(X, y), leaf_rows=X)

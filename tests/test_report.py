@@ -542,3 +542,35 @@ def test_tree_svg_keeps_its_full_size(report):
     view_box = [float(v) for v in root.get("viewBox").split()]
     assert width == pytest.approx(view_box[2] * 4 / 3, abs=1.0)
     assert "max-width:100%" not in svg
+
+
+@needs_dot
+def test_class_names_rename_every_table_and_the_picture(split_problem, deep_model):
+    _, X_test, _, y_test = split_problem
+    names = ["ant", "bee", "cat"]
+    plain = distillation_report(deep_model, X_test, y_test)
+    named = distillation_report(deep_model, X_test, y_test, class_names=names)
+    assert list(named.confusion.index) == names == list(named.confusion.columns)
+    np.testing.assert_array_equal(named.confusion, plain.confusion)
+    assert list(named.classes.index) == names
+    assert set(named.leaves["student"]) <= set(names)
+    page = named.to_html(shap=False)
+    assert "<th>ant</th><th>bee</th><th>cat</th>" in page
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert any(f">{n}</text>" in svg for n in names)
+    # Each leaf of the picture has its badge on the report's rows.
+    assert re.search(r"held(-|&#45;)out rows: \d+ \(", svg) and "fidelity " in svg
+    by_label = distillation_report(deep_model, X_test, class_names={2: "cat"})
+    assert list(by_label.confusion.index) == ["0", "1", "cat"]  # the rest: labels
+
+
+def test_class_names_must_name_each_class_once(split_problem, deep_model):
+    _, X_test, _, _ = split_problem
+    with pytest.raises(ValueError, match="2 names but the model has 3 classes"):
+        distillation_report(deep_model, X_test, class_names=["a", "b"])
+    with pytest.raises(ValueError, match="repeats"):
+        distillation_report(deep_model, X_test, class_names=["a", "a", "b"])
+    with pytest.raises(ValueError, match="not classes of the model"):
+        distillation_report(deep_model, X_test, class_names={7: "x"})
+    with pytest.raises(TypeError, match="list of names"):
+        distillation_report(deep_model, X_test, class_names="a,b,c")

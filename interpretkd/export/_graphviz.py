@@ -152,6 +152,8 @@ def export_graphviz(
     filled: bool = True,
     rotate: bool = False,
     out_file: str | None = None,
+    leaf_rows=None,
+    leaf_rows_name: str = "held-out rows",
 ):
     """Draw a fitted student as a Graphviz graph.
 
@@ -217,6 +219,16 @@ def export_graphviz(
         Draw left to right instead of top to bottom.
     out_file : str, default=None
         Also write the DOT text to this path.
+    leaf_rows : array-like of shape (n_samples, n_features), default=None
+        Rows to measure each leaf on — held-out rows, ideally. Each leaf gets a
+        badge: how many of these rows reach it (the model's ``decision_path``,
+        so the leaf is the one ``apply`` names) and their share, and, when
+        ``estimator`` is a fitted distiller of a classifier, its fidelity on them
+        (the share on which the teacher decides as the leaf does). The leaf's
+        border is green where that fidelity is at least the student's fidelity on
+        all the rows, red where it is below; a leaf no row reaches is grey.
+    leaf_rows_name : str, default="held-out rows"
+        What the rows are, as the badges say it (e.g. "training rows").
 
     Returns
     -------
@@ -273,6 +285,14 @@ def export_graphviz(
             f'graph [label=<{text}<BR ALIGN="LEFT"/>>, labelloc="t", '
             'labeljust="l", fontsize=9];'
         )
+    badges = None
+    if leaf_rows is not None:
+        if view.kind == "linear":
+            raise ValueError(
+                "leaf_rows measures the leaves of a tree; a linear student has "
+                "none. Leave leaf_rows at None."
+            )
+        badges = _leaf_badges(view, estimator, leaf_rows, leaf_rows_name)
     if view.kind == "linear":
         lines.extend(_linear_dot(view, top_k, precision, highlight))
     else:
@@ -286,6 +306,7 @@ def export_graphviz(
                 precision,
                 min_share,
                 filled,
+                badges,
             )
         )
     lines.append("}")
@@ -296,8 +317,45 @@ def export_graphviz(
     return graphviz.Source(source)
 
 
+def _leaf_badges(view, estimator, X, name: str) -> dict:
+    """{leaf: (badge rows, border colour)} for rows ``X``: rows reaching each leaf
+    by the model's ``decision_path``, their share, and the leaf's fidelity when
+    ``estimator`` is a distiller of a classifier."""
+    from interpretkd._validation import is_fitted_distiller
+
+    paths, _ = view.paths(X, "leaf_rows")
+    leaves = np.array([path[-1] for path in paths])
+    n = len(leaves)
+    agree = None
+    if n and view.is_classifier and is_fitted_distiller(estimator):
+        teacher = np.asarray(estimator.teacher_predict(X))
+        agree = teacher == np.asarray(estimator.predict(X))
+    overall = float(agree.mean()) if agree is not None else None
+    out = {}
+    for leaf in (node for node in view.nodes() if view.is_leaf(node)):
+        here = leaves == leaf
+        count = int(here.sum())
+        share = 100.0 * count / n if n else 0.0
+        rows = [f"{name}: {count} ({share:.1f}%)"]
+        colour = "#999999"
+        if agree is not None and count:
+            fidelity = float(agree[here].mean())
+            rows.append(f"fidelity {fidelity:.2f}")
+            colour = "#1a9850" if fidelity >= overall else "#d73027"
+        out[leaf] = (rows, colour)
+    return out
+
+
 def _tree_dot(
-    view, max_depth, top_k, highlight, image_shape, precision, min_share, filled
+    view,
+    max_depth,
+    top_k,
+    highlight,
+    image_shape,
+    precision,
+    min_share,
+    filled,
+    badges=None,
 ):
     path_nodes: list[int] = []
     path_prob = 1.0
@@ -340,11 +398,17 @@ def _tree_dot(
             rows.append(f'<FONT COLOR="{_HIGHLIGHT}">path p = {path_prob:.2f}</FONT>')
         if share:
             rows.append(f'<FONT POINT-SIZE="8">{share}</FONT>')
+        badge = badges.get(node) if badges else None
+        if badge is not None:
+            # Dark text on the class colour; the border carries the verdict.
+            rows += [f'<FONT POINT-SIZE="8">{_esc(r)}</FONT>' for r in badge[0]]
         attrs = [f"label={_html_label(rows, extra)}"]
         if filled and not extra:
             attrs.append(f'fillcolor="{_node_fill(view, node, value_range)}"')
         if node in on_path:
             attrs.append(f'color="{_HIGHLIGHT}", penwidth=2.5, class="highlight"')
+        elif badge is not None:
+            attrs.append(f'color="{badge[1]}", penwidth=2')
         out.append(f"n{node} [{', '.join(attrs)}];")
     for node in collapsed:
         share = ""

@@ -169,7 +169,9 @@ def _full_size(svg: str) -> str:
     return f"{head}>{rest}"
 
 
-def _tree_section(distilled, max_depth, class_names=None) -> tuple[str, str]:
+def _tree_section(
+    distilled, max_depth, class_names=None, X=None, where="held-out rows"
+) -> tuple[str, str]:
     """(the student's picture or a note, text rules)."""
     from interpretkd.export import export_graphviz, export_text
 
@@ -183,7 +185,13 @@ def _tree_section(distilled, max_depth, class_names=None) -> tuple[str, str]:
             distilled, max_depth=max_depth, top_k=top_k, class_names=names
         )
         graph = export_graphviz(
-            distilled, max_depth=max_depth, top_k=top_k, class_names=names
+            distilled,
+            max_depth=max_depth,
+            top_k=top_k,
+            class_names=names,
+            # Each leaf's badge: the report's rows reaching it, its fidelity.
+            leaf_rows=None if hasattr(final, "coef_") else X,
+            leaf_rows_name=where,
         )
     except TypeError as exc:  # a student export cannot draw
         return f'<p class="note">{_esc(exc)}</p>', ""
@@ -504,7 +512,7 @@ def _render_html(
     student = type(distilled.student_).__name__
     title = title or f"Distilling {teacher} into {student}"
     where = _rows_heading(metrics["student_trained_on_X"])
-    svg, rules = _tree_section(distilled, max_depth, report.class_names)
+    svg, rules = _tree_section(distilled, max_depth, report.class_names, X, where)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
