@@ -18,7 +18,6 @@ import click
 
 from interpretkd.cli._common import (
     _finish,
-    _make_distiller,
     _say,
     _split_target,
 )
@@ -148,33 +147,30 @@ def _features(frame, names, n_features):
 
 def distill_on_dask(
     scheduler: str,
-    teacher,
-    task: str,
+    distilled,
     data: str,
     target: str,
-    out: str,
     *,
     unlabeled: str | None,
     student: str,
-    max_depth: int,
-    temperature: float,
-    alpha: float,
     holdout: float,
-    render: str | None,
-    render_fmt: str | None,
-    report: str | None,
     random_state: int | None,
-    force: bool,
-    quiet: bool,
-    class_names: list[str] | None = None,
+    outputs: dict,
 ) -> dict:
-    """The body of ``interpretkd distill`` when ``--scheduler`` is given.
+    """The body of ``interpretkd distill`` when ``--scheduler`` is given: fit the
+    unfitted ``distilled`` (built as in memory) on the cluster.
 
     ``--data`` (and ``--unlabeled``) are read with ``dask.dataframe``; the held-out
     share is a random split of the partitions' rows (``DataFrame.random_split``),
-    and the student is measured on it partition by partition.
+    and the student is measured on it partition by partition. ``outputs``: the
+    files to write and how to speak (``_finish``'s keywords: ``out``,
+    ``render``, ``render_fmt``, ``report``, ``force``, ``quiet``,
+    ``class_names``).
     """
     from interpretkd import io
+
+    quiet = outputs["quiet"]
+    teacher = distilled.teacher
 
     names = io.model_feature_names(teacher)
     n_features = io.model_n_features(teacher)
@@ -202,16 +198,6 @@ def distill_on_dask(
             if names is None and list(pool.columns) != list(X_fit.columns):
                 pool.columns = list(X_fit.columns)
 
-        distilled = _make_distiller(
-            task,
-            teacher,
-            student,
-            max_depth,
-            temperature=temperature,
-            alpha=alpha,
-            random_state=random_state,
-            quiet=quiet,
-        )
         _say(
             quiet,
             f"Distilling into a {student} student on the cluster: "
@@ -219,16 +205,4 @@ def distill_on_dask(
             + (f" and {pool.npartitions} of --unlabeled" if pool is not None else ""),
         )
         distilled.fit(X_fit, y_fit, X_unlabeled=pool)
-        return _finish(
-            distilled,
-            out=out,
-            X_eval=X_eval,
-            y_eval=y_eval,
-            where=where,
-            render=render,
-            render_fmt=render_fmt,
-            report=report,
-            force=force,
-            quiet=quiet,
-            class_names=class_names,
-        )
+        return _finish(distilled, X_eval=X_eval, y_eval=y_eval, where=where, **outputs)

@@ -58,6 +58,16 @@ def run_distill(
     from interpretkd import io
 
     render_fmt = _render_format(render, "--render")
+    # What _finish writes and says, in memory or on a cluster.
+    outputs = dict(
+        out=out,
+        render=render,
+        render_fmt=render_fmt,
+        report=report,
+        force=force,
+        quiet=quiet,
+        class_names=class_names,
+    )
     check_pattern(data, "--data", scheduler)
     check_pattern(unlabeled, "--unlabeled", scheduler)
     _outputs_free(
@@ -86,6 +96,18 @@ def run_distill(
             "regressor. Leave --temperature out.",
             param_hint="--temperature",
         )
+    distilled = _make_distiller(
+        task,
+        teacher,
+        student,
+        max_depth,
+        temperature=temperature,
+        alpha=alpha,
+        random_state=random_state,
+        quiet=quiet,
+        augment=None if augment == "none" else augment,
+        n_synthetic=n_synthetic,
+    )
     if scheduler is not None:  # read, label and measure on a Dask cluster
         if augment != "none":
             raise click.BadParameter(
@@ -101,24 +123,14 @@ def run_distill(
             )
         return distill_on_dask(
             scheduler,
-            teacher,
-            task,
+            distilled,
             data,
             target,
-            out,
             unlabeled=unlabeled,
             student=student,
-            max_depth=max_depth,
-            temperature=temperature,
-            alpha=alpha,
             holdout=holdout,
-            render=render,
-            render_fmt=render_fmt,
-            report=report,
             random_state=random_state,
-            force=force,
-            quiet=quiet,
-            class_names=class_names,
+            outputs=outputs,
         )
     names = io.model_feature_names(teacher)
     n_features = io.model_n_features(teacher)
@@ -151,18 +163,6 @@ def run_distill(
         X_fit, X_eval, y_fit, y_eval = X, X, y, y
         where = f"the {len(X)} training rows (no held-out split)"
 
-    distilled = _make_distiller(
-        task,
-        teacher,
-        student,
-        max_depth,
-        temperature=temperature,
-        alpha=alpha,
-        random_state=random_state,
-        quiet=quiet,
-        augment=None if augment == "none" else augment,
-        n_synthetic=n_synthetic,
-    )
     _say(
         quiet,
         f"Distilling into a {student} student on {len(X_fit)} rows"
@@ -172,16 +172,10 @@ def run_distill(
     held_out = X_eval is not X_fit
     return _finish(
         distilled,
-        out=out,
         X_eval=X_eval,
         y_eval=y_eval,
         where=where,
-        render=render,
-        render_fmt=render_fmt,
-        report=report,
-        force=force,
-        quiet=quiet,
-        class_names=class_names,
+        **outputs,
         X_train=X_fit if held_out else None,
         y_train=y_fit if held_out else None,
         sizes=sizes,
