@@ -8,7 +8,7 @@ Fidelity is how often the tree decides as the teacher does on rows neither was t
 on. A single split of a small dataset moves it by several points, so the comparison
 with a decision tree trained on the labels is averaged over three splits.
 
-Run: python examples/quickstart.py  (a few seconds)
+Run: python examples/quickstart.py  (under a minute)
 """
 
 import numpy as np
