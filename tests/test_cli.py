@@ -838,6 +838,17 @@ def test_class_names_name_the_classes_in_picture_and_report(workdir):
     html = page.read_text()
     # The confusion table's header names the classes.
     assert "<th>ant</th><th>bee</th><th>cat</th>" in html
+    # render names them too, and checks the count against the student's classes.
+    student = str(root / "clf-json.skops")
+    again = root / "named-again.dot"
+    result = invoke("render", student, "--out", str(again), "--class-names", "x,y,z")
+    assert result.exit_code == 0, result.output
+    assert "<B>x</B>" in again.read_text() or "<B>y</B>" in again.read_text()
+    _assert_error(
+        invoke("render", student, "--out", str(root / "n.dot"), "--class-names", "x,y"),
+        2,
+        "2 names for 3 classes",
+    )
 
 
 @pytest.mark.parametrize(

@@ -621,6 +621,11 @@ def test_printed_inequalities_route_rows_as_the_model_does(name):
     if "scaler" in name:  # thresholds in the raw units, not standardised ones
         bravo = re.findall(r"(?:^|and )bravo (?:[<>]=?) (\S+)", text, re.M)
         assert all(abs(float(t)) > 10 for t in bravo)
+        # prediction_path shows the row's own values, not the scaled ones.
+        path = prediction_path(model, X.iloc[3])
+        for step in path.steps:
+            for feature, value in step["features"].items():
+                assert value == pytest.approx(X[feature].iloc[3], rel=1e-5)
 
 
 def test_samples_count_rows_not_the_copies_of_a_soft_label_expansion():

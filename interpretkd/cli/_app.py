@@ -275,17 +275,24 @@ def distill(teacher, data, target, out, quiet, **options):
     type=click.Path(dir_okay=False),
     help="The picture: .svg, .png, .pdf, or .dot for the Graphviz text.",
 )
+@_class_names_option
 @click.option("--trust", multiple=True, metavar="TYPE", help="Trust this type.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @_common
-def render(student, out, trust, force, quiet):
+def render(student, out, class_names, trust, force, quiet):
     """Draw the STUDENT written by ``interpretkd distill``."""
     from interpretkd import io
 
+    names = parse_class_names(class_names)
     fmt = _render_format(out, "--out")
     _outputs_free(force, inputs={"STUDENT": student}, out=out)
     model = io.load(student, trusted=list(trust))
-    _write_picture(model, out, fmt, force)
+    classes = getattr(model, "classes_", None)
+    task = "classification" if classes is not None else "regression"
+    check_class_count(names, task, classes)
+    if names is not None:
+        names = dict(zip(classes, names))
+    _write_picture(model, out, fmt, force, class_names=names)
     _say(quiet, f"Picture written to {out}")
 
 
