@@ -236,19 +236,28 @@ def test_max_depth_cut_keeps_the_highlighted_path(data):
     assert len(drawn) < t.node_count / 2
 
 
-def test_min_share_prunes_near_empty_soft_branches(soft_tree):
+def test_min_share_cuts_near_empty_soft_subtrees_but_draws_every_leaf(soft_tree):
     share = soft_tree.node_sample_share_
-    cut = float(np.sort(share)[len(share) // 2])
+    n_internal = len(share) // 2  # a complete tree in heap order
+    # Above the smallest internal share: at least one subtree is cut.
+    cut = float(np.sort(share[1:n_internal])[0]) + 1e-9
     source = export_graphviz(soft_tree, min_share=cut).source
     labelled = {
         int(m.group(1)) for m in re.finditer(r"^n(\d+) \[label=<", source, re.M)
     }
+    cut_subtrees = 0
     for node in range(1, len(share)):
         parent_drawn = (node - 1) // 2 in labelled
-        if share[node] < cut and parent_drawn:
-            assert node not in labelled
-        if share[node] >= cut and parent_drawn:
+        if not parent_drawn:
+            continue
+        if node >= n_internal:  # a leaf is always drawn, however few rows reach it
             assert node in labelled
+        elif share[node] < cut:
+            assert node not in labelled
+            cut_subtrees += 1
+        else:
+            assert node in labelled
+    assert cut_subtrees > 0
 
 
 @needs_dot

@@ -304,8 +304,11 @@ def _visible_nodes(view, max_depth, min_share, path_nodes):
     on_path = set(path_nodes)
     while stack:
         node = stack.pop()
+        # A leaf is one box: it is always drawn (a stub in its place would read as a
+        # hidden subtree); only subtrees reached by few training rows are cut short.
         small = (
             min_share > 0
+            and not view.is_leaf(node)
             and view.share is not None
             and node != 0
             and view.share[node] < min_share

@@ -211,8 +211,9 @@ def export_graphviz(
         digits of an oblique split's coefficients.
     min_share : float, default=None
         Subtrees receiving less than this share of the training data are collapsed
-        into a stub. None: 0.001 for soft and oblique trees (whose soft routing leaves
-        many near-empty branches) and 0 (draw everything) for axis-aligned trees.
+        into a ``(...)`` stub; leaves are always drawn. None: 0.001 for soft and
+        oblique trees (whose soft routing leaves many near-empty branches) and 0
+        (draw everything) for axis-aligned trees.
     filled : bool, default=True
         Colour nodes by majority class (classification) or by value (regression).
     rotate : bool, default=False

@@ -209,10 +209,11 @@ def _tree_section(
         + '<p class="note print-only">Printed at the page width; open the HTML '
         "file to read the tree at full size.</p>"
     )
-    if max_depth is not None and "(...)" in svg:
+    if "(...)" in svg:
         view += (
-            f'<p class="note">Drawn to depth {max_depth}; "(...)" marks a deeper '
-            "subtree.</p>"
+            '<p class="note">"(...)" marks a subtree not drawn: deeper than depth '
+            f"{max_depth}, or reached by very few training rows. The text rules "
+            "below give every node.</p>"
         )
     return view, rules
 
