@@ -42,7 +42,9 @@ def manual_leaf(tree, X):
 @pytest.mark.parametrize("split", ["axis", "oblique"])
 def test_tao_never_lowers_training_fidelity(multiclass, split):
     X, y = multiclass
-    tree = TAOTreeClassifier(max_depth=4, split=split, max_iter=4, random_state=0)
+    tree = TAOTreeClassifier(
+        max_depth=4, split=split, max_iter=4, init="cart", random_state=0
+    )
     tree.fit(X, y)
     fidelity = [h["fidelity"] for h in tree.history_]
     assert all(b >= a for a, b in zip(fidelity, fidelity[1:]))
@@ -301,6 +303,8 @@ def test_warm_start_continues_from_fitted_tree(multiclass):
     assert tree.score(X, y) >= first
     with pytest.raises(ValueError, match="warm_start"):
         tree.set_params(max_depth=3).fit(X, y)
+    with pytest.raises(ValueError, match="max_leaf_nodes=4 is smaller"):
+        tree.set_params(max_depth=4, max_leaf_nodes=4).fit(X, y)
 
 
 class _FittedSoftTree:
@@ -381,6 +385,9 @@ def test_to_hard_tree_rejects_unfitted():
         (dict(min_samples_leaf=0), "min_samples_leaf"),
         (dict(tol=-1.0), "tol"),
         (dict(max_iter=0), "max_iter"),
+        (dict(max_leaf_nodes=1), "max_leaf_nodes"),
+        (dict(init="soft"), "'init' parameter"),
+        (dict(init="rollout", max_leaf_nodes=8), "does not keep to a leaf budget"),
     ],
 )
 def test_bad_parameters(multiclass, params, match):
@@ -410,3 +417,119 @@ def test_bad_inputs(multiclass):
     fitted = TAOTreeClassifier(max_depth=2).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         fitted.predict(X[:, :3])
+
+
+# --------------------------------------------------------------------------- starts
+
+
+@pytest.fixture(scope="module")
+def xor_blocks():
+    """Classes set by two features together (an XOR of thresholds) among noise
+    features that each look better on their own: greedy CART's first split is
+    fooled, lookahead is not."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    X = rng.uniform(size=(n, 6))
+    y = ((X[:, 0] > 0.5) ^ (X[:, 1] > 0.5)).astype(int)
+    # Noise features correlated with the label a little, and alone.
+    for j in (2, 3, 4, 5):
+        flip = rng.uniform(size=n) < 0.35
+        X[:, j] = np.where(flip, 1 - y, y) * 0.5 + rng.uniform(size=n) * 0.5
+    return X[:3000], y[:3000], X[3000:], y[3000:]
+
+
+def test_rollout_start_beats_cart_start_where_greedy_is_fooled(xor_blocks):
+    X, y, X_test, y_test = xor_blocks
+    cart = TAOTreeClassifier(max_depth=2, init="cart", random_state=0).fit(X, y)
+    rollout = TAOTreeClassifier(max_depth=2, init="rollout", random_state=0)
+    rollout.fit(X, y)
+    # Depth 2 is exactly enough for the XOR when the root tests feature 0 or 1.
+    assert rollout.score(X_test, y_test) > 0.97
+    assert rollout.score(X_test, y_test) > cart.score(X_test, y_test) + 0.05
+    # "auto" is the rollout start for axis-aligned classification trees.
+    auto = TAOTreeClassifier(max_depth=2, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(auto.predict(X_test), rollout.predict(X_test))
+
+
+@pytest.mark.parametrize("estimator", ["classifier", "regressor"])
+def test_rollout_start_is_deterministic_and_exportable(multiclass, estimator):
+    X, y = multiclass
+    make = TAOTreeClassifier if estimator == "classifier" else TAOTreeRegressor
+    target = y if estimator == "classifier" else X[:, 0] * X[:, 1] + y
+    params = dict(max_depth=4, init="rollout", max_iter=3, random_state=3)
+    a, b = make(**params).fit(X, target), make(**params).fit(X, target)
+    np.testing.assert_array_equal(a.inner_weights_, b.inner_weights_)
+    np.testing.assert_array_equal(a.inner_bias_, b.inner_bias_)
+    np.testing.assert_array_equal(a.predict(X), a.as_sklearn().predict(X))
+    losses = [h["loss"] for h in a.history_]
+    assert all(later <= earlier + 1e-12 for earlier, later in zip(losses, losses[1:]))
+
+
+# ----------------------------------------------------------------------- leaf budget
+
+
+@pytest.mark.parametrize("split", ["axis", "oblique"])
+@pytest.mark.parametrize("budget", [3, 8, 20])
+def test_leaf_budget_is_never_exceeded(multiclass, split, budget):
+    X, y = multiclass
+    tree = TAOTreeClassifier(
+        max_depth=8, max_leaf_nodes=budget, split=split, max_iter=4, random_state=0
+    ).fit(X, y)
+    rng = np.random.default_rng(1)
+    wide = rng.normal(scale=3.0, size=(20000, X.shape[1]))  # far beyond the data too
+    reached = np.unique(tree.apply(np.vstack([X, wide])))
+    assert reached.size <= budget
+    assert tree.get_n_leaves() <= budget
+    if split == "axis":
+        assert tree.as_sklearn().get_n_leaves() <= budget
+
+
+def test_leaf_budget_fits_as_well_as_cart_with_the_same_budget():
+    X, y = make_classification(
+        n_samples=4000,
+        n_features=10,
+        n_informative=6,
+        n_classes=3,
+        n_clusters_per_class=2,
+        random_state=1,
+    )
+    X_train, y_train, X_test, y_test = X[:3000], y[:3000], X[3000:], y[3000:]
+    for budget in (8, 16):
+        cart = DecisionTreeClassifier(max_leaf_nodes=budget, random_state=0)
+        cart_score = cart.fit(X_train, y_train).score(X_test, y_test)
+        for split in ("axis", "oblique"):
+            tree = TAOTreeClassifier(
+                max_depth=10, max_leaf_nodes=budget, split=split, random_state=0
+            ).fit(X_train, y_train)
+            # TAO starts from that CART and keeps a change only when it lowers the
+            # training loss: on held-out rows it stays within a small margin.
+            assert tree.score(X_test, y_test) >= cart_score - 0.02
+            assert tree.score(X_train, y_train) >= cart.score(X_train, y_train)
+        # Sparse oblique splits use the budget better than axis splits here.
+        assert tree.score(X_test, y_test) > cart_score
+
+
+# --------------------------------------------------------------------------- verbose
+
+
+def test_verbose_reports_each_round(multiclass, capsys):
+    X, y = multiclass
+    TAOTreeClassifier(max_depth=3, max_iter=3, random_state=0).fit(X, y)
+    assert capsys.readouterr().err == ""
+    tree = TAOTreeClassifier(max_depth=3, max_iter=3, verbose=1, random_state=0)
+    tree.fit(X, y)
+    err = capsys.readouterr().err
+    assert "TAOTreeClassifier" in err
+    assert f"loss={tree.history_[-1]['loss']:.4g}" in err
+    assert f"{tree.n_iter_}/3 round" in err
+
+
+def test_distiller_passes_verbose_to_the_tao_student(multiclass, capsys):
+    from interpretkd.distill import DistilledClassifier
+
+    X, y = multiclass
+    teacher = DecisionTreeClassifier(max_depth=6, random_state=0).fit(X, y)
+    student = TAOTreeClassifier(max_depth=3, max_iter=2, random_state=0)
+    DistilledClassifier(teacher, student, verbose=1, random_state=0).fit(X, y)
+    err = capsys.readouterr().err
+    assert "TAOTreeClassifier: " in err and " round " in err and "loss=" in err

@@ -27,38 +27,50 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
 
     _parameter_constraints: dict = {
         "max_depth": [Interval(Integral, 1, None, closed="left")],
+        "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "split": [StrOptions({"axis", "oblique"})],
         "max_features_per_split": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions({"auto", "rollout", "cart"})],
         "warm_start": ["boolean"],
         "random_state": ["random_state"],
+        "verbose": ["verbose"],
     }
+
+    # Whether init="auto" starts axis-aligned trees from the rollout tree.
+    _rollout_by_default = False
 
     def __init__(
         self,
         *,
         max_depth=5,
+        max_leaf_nodes=None,
         min_samples_leaf=1,
         split="axis",
         max_features_per_split=3,
         max_iter=10,
         tol=0.0,
         n_init=1,
+        init="auto",
         warm_start=False,
         random_state=None,
+        verbose=0,
     ):
         self.max_depth = max_depth
+        self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.split = split
         self.max_features_per_split = max_features_per_split
         self.max_iter = max_iter
         self.tol = tol
         self.n_init = n_init
+        self.init = init
         self.warm_start = warm_start
         self.random_state = random_state
+        self.verbose = verbose
 
     def _check_depth(self) -> int:
         """What the constraint on max_depth cannot say: why 16 is the limit."""

@@ -1,4 +1,4 @@
-"""The TAO optimiser: a CART start, then rounds of re-fitting nodes level by level.
+"""The TAO optimiser: a starting tree, then rounds of re-fitting nodes level by level.
 
 A mixin of the TAO estimators; it reads their parameters and writes their fitted
 state (``_feat_idx``, ``_feat_val``, ``_bias``, leaf values).
@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _check_sample_weight
 
+from interpretkd._progress import progress_bar
 from interpretkd.tao._routing import _goes_right, _project, _route, _route_path
 from interpretkd.tao._splits import (
     _OBLIQUE_L1_C,
@@ -20,14 +21,16 @@ from interpretkd.tao._splits import (
     _segment_best_split,
     _weighted_logistic_newton,
 )
+from interpretkd.tao._start import rollout_tree
 
 
 class _TAOOptimiser:
     """Fitting of a TAO tree: mixed into the estimators."""
 
     def _fit(self, X, T, sample_weight):
-        """TAO from CART (or the fitted tree) on validated X and targets T."""
+        """TAO from a starting tree (or the fitted one) on validated X and targets T."""
         depth, msl = self._check_depth(), int(self.min_samples_leaf)
+        start = self._start_kind()
         n, p = X.shape
         w = _check_sample_weight(sample_weight, X, dtype=np.float64)
         if np.any(w < 0):
@@ -50,17 +53,30 @@ class _TAOOptimiser:
                     f"max_depth={depth} and {p} features. Set warm_start=False to "
                     "start again from CART."
                 )
+            budget = self.max_leaf_nodes
+            if budget is not None and self.get_n_leaves() > budget:
+                raise ValueError(
+                    f"warm_start=True continues from the fitted tree, which has "
+                    f"{self.get_n_leaves()} leaves; max_leaf_nodes={budget} is "
+                    "smaller. Set warm_start=False to start again, or raise "
+                    "max_leaf_nodes."
+                )
             width = max(width, self._feat_idx.shape[1])
             starts = [self._padded_state(width)]
         else:
             starts = [
-                self._cart_state(X, T, w, depth, msl, width, rng, restart=i)
+                self._rollout_state(X, T, w, depth, msl, width, rng)
+                if i == 0 and start == "rollout"
+                else self._cart_state(X, T, w, depth, msl, width, rng, restart=i)
                 for i in range(self.n_init)
             ]
 
         best = None
-        for state in starts:
-            state, history = self._tao(X, T, w, depth, msl, state, rng)
+        for i, state in enumerate(starts):
+            label = type(self).__name__
+            if len(starts) > 1:
+                label += f" (start {i + 1}/{len(starts)})"
+            state, history = self._tao(X, T, w, depth, msl, state, rng, label)
             if best is None or history[-1]["loss"] < best[1][-1]["loss"]:
                 best = (state, history)
         state, history = best
@@ -72,6 +88,23 @@ class _TAOOptimiser:
         self.n_iter_ = max(1, len(history) - 1)
         self._set_public_arrays(X, T, w)
         return self
+
+    def _start_kind(self):
+        """The start of restart 0: "rollout" or "cart" (``init="auto"`` resolved)."""
+        if self.init == "auto":
+            rollout = (
+                self._rollout_by_default
+                and self.split == "axis"
+                and self.max_leaf_nodes is None
+            )
+            return "rollout" if rollout else "cart"
+        if self.init == "rollout" and self.max_leaf_nodes is not None:
+            raise ValueError(
+                'init="rollout" grows a depth-limited tree and does not keep to a '
+                f"leaf budget; got max_leaf_nodes={self.max_leaf_nodes}. Use "
+                'init="cart" (or "auto") with max_leaf_nodes, or max_leaf_nodes=None.'
+            )
+        return self.init
 
     def _padded_state(self, width):
         idx, val = self._feat_idx, self._feat_val
@@ -91,7 +124,9 @@ class _TAOOptimiser:
         # Restarts after the first grow CART on a random half of the features at each
         # node, for diverse starting points.
         max_features = None if restart == 0 else 0.5
-        cart = self._make_cart(depth, msl, max_features, seed)
+        cart = self._make_cart(
+            depth, msl, max_features, seed, max_leaf_nodes=self.max_leaf_nodes
+        )
         self._fit_cart(cart, X, T, w)
         t = cart.tree_
         n_inner = 2**depth - 1
@@ -118,8 +153,24 @@ class _TAOOptimiser:
                 stack.append((2 * h + 2, d + 1, right))
         return idx, val, bias, self._values_from_cart(cart, leaf_source)
 
+    def _rollout_state(self, X, T, w, depth, msl, width, rng):
+        """Complete heap-ordered tree from the rollout start (``_start``)."""
+        seed = rng.randint(np.iinfo(np.int32).max)
+        y = self._greedy_target(T)
+        feature, threshold, live = rollout_tree(X, y, w, depth, msl, self, seed)
+        n_inner = 2**depth - 1
+        idx = np.zeros((n_inner, width), dtype=np.intp)
+        val = np.zeros((n_inner, width))
+        idx[live, 0] = feature[live]
+        val[live, 0] = 1.0
+        bias = np.where(live, -threshold, 0.0)
+        # Leaf values are fit to the rows by the first step of TAO; a leaf no row
+        # reaches keeps this neutral value.
+        values = self._neutral_leaf_values(T, w, 2**depth)
+        return idx, val, bias, values
+
     # ------------------------------------------------------------------------- TAO
-    def _tao(self, X, T, w, depth, msl, state, rng):
+    def _tao(self, X, T, w, depth, msl, state, rng, label="TAO"):
         idx, val, bias, values = state
         n_inner = 2**depth - 1
         n = X.shape[0]
@@ -133,8 +184,19 @@ class _TAOOptimiser:
         best = (idx.copy(), val.copy(), bias.copy(), values.copy())
         best_loss = loss
         presorted = np.argsort(X, axis=0, kind="stable")
+        # With a leaf budget, a node pruned in the start stays pruned: the tree can
+        # then only lose leaves, never exceed the start's count.
+        frozen = None
+        if self.max_leaf_nodes is not None:
+            frozen = ~np.any(val != 0, axis=1)
 
-        for round_ in range(1, self.max_iter + 1):
+        rounds = range(1, self.max_iter + 1)
+        if self.verbose:
+            rounds = progress_bar(rounds, desc=label, unit="round")
+        converged = False
+        for round_ in rounds:
+            if converged:  # checked here so that the bar counts the last round
+                break
             n_changed = 0
             path = _route_path(X, depth, idx, val, bias)
             for d in range(depth - 1, -1, -1):
@@ -166,6 +228,8 @@ class _TAOOptimiser:
                     X, local, n_nodes, cost_left, cost_right, used, msl, presorted, rng
                 )
                 new_err, new_idx, new_val, new_bias = new
+                if frozen is not None:
+                    new_err[frozen[first : first + n_nodes]] = np.inf
                 better = np.flatnonzero(new_err < current - eps)
                 if better.size and msl > 1:
                     better = self._keep_leaves_large_enough(
@@ -193,8 +257,16 @@ class _TAOOptimiser:
                 best_loss = new_loss
             converged = n_changed == 0 or (loss - new_loss) <= self.tol * loss
             loss = new_loss
-            if converged:
-                break
+            if self.verbose:
+                rounds.set_postfix(
+                    {
+                        "loss": f"{new_loss / total_weight:.4g}",
+                        "changed": n_changed,
+                        "converged": converged,
+                    }
+                )
+        if self.verbose:
+            rounds.close()
         return best, history
 
     @staticmethod
