@@ -11,7 +11,10 @@ Students, depth 5:
 - ``CART``, ``TAO axis``, ``TAO oblique``: ``DistilledClassifier(teacher, student)``
   with the library's defaults (soft targets), fit on the labeled rows only
   (``distilled``) and with ``X_unlabeled`` (``+ unlabeled``); ``TAO oblique`` is
-  ``TAOTreeClassifier(split="oblique")`` (at most 3 features a split).
+  ``TAOTreeClassifier(split="oblique")`` (at most 3 features a split); ``TAO axis``
+  starts from the rollout tree (the default, ``init="auto"``);
+- ``TAO oblique 32 leaves``: ``TAOTreeClassifier(split="oblique", max_depth=12,
+  max_leaf_nodes=32)``, the same size as a depth-5 tree counted in leaves.
 
 Reported: mean test **accuracy** and **fidelity** (agreement with the teacher) over the
 datasets, for the tuning split (seed 0) and the check splits (seeds 1, 2), and the
@@ -48,18 +51,30 @@ from interpretkd.tao import TAOTreeClassifier  # noqa: E402
 DATASETS = ("letter", "satimage", "spambase", "phoneme")
 FRACTIONS = (0.05, 0.2)
 DEPTH = 5
-STUDENTS = ("CART", "TAO axis", "TAO oblique")
-CACHE_VERSION = 1
+STUDENTS = ("CART", "TAO axis", "TAO oblique", "TAO oblique 32 leaves")
+# v2: one row cached per fit; TAO axis starts from the rollout tree; 32-leaf student.
+CACHE_VERSION = 2
 
 
 def make_student(name, seed):
     if name == "CART":
         return DecisionTreeClassifier(max_depth=DEPTH, random_state=seed)
+    if name == "TAO oblique 32 leaves":
+        return TAOTreeClassifier(
+            max_depth=12, max_leaf_nodes=32, split="oblique", random_state=seed
+        )
     split = "oblique" if name == "TAO oblique" else "axis"
     return TAOTreeClassifier(max_depth=DEPTH, split=split, random_state=seed)
 
 
-def run_one(name, seed, fraction, args) -> list[dict]:
+def run_one(name, seed, fraction, args, path) -> list[dict]:
+    """Fit what ``path`` lacks; every fit is cached as soon as it ends."""
+    rows = pd.read_csv(path).to_dict("records") if path.exists() else []
+    have = {(r["student"], r["data"]) for r in rows}
+    wanted = [("teacher", "labels"), ("CART", "labels")]
+    wanted += [(s, a) for s in STUDENTS for a in ("distilled", "+ unlabeled")]
+    if all(key in have for key in wanted):
+        return rows
     data = load_dataset(name)
     if data is None:
         return []
@@ -75,7 +90,6 @@ def run_one(name, seed, fraction, args) -> list[dict]:
     )
     teacher = fit_xgb_teacher(name, X_lab, y_lab, n_trees=args.trees, seed=seed)
     ref = teacher.predict(X_te)
-    rows = []
 
     def record(student, augment, pred, seconds):
         pred = np.asarray(pred)
@@ -98,13 +112,20 @@ def run_one(name, seed, fraction, args) -> list[dict]:
             f"{seconds:5.1f} s",
             flush=True,
         )
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(rows).to_csv(path, index=False)
 
-    record("teacher", "labels", ref, 0.0)
-    t0 = time.perf_counter()
-    cart = DecisionTreeClassifier(max_depth=DEPTH, random_state=seed).fit(X_lab, y_lab)
-    record("CART", "labels", cart.predict(X_te), time.perf_counter() - t0)
+    if ("teacher", "labels") not in have:
+        record("teacher", "labels", ref, 0.0)
+    if ("CART", "labels") not in have:
+        t0 = time.perf_counter()
+        cart = DecisionTreeClassifier(max_depth=DEPTH, random_state=seed)
+        cart.fit(X_lab, y_lab)
+        record("CART", "labels", cart.predict(X_te), time.perf_counter() - t0)
     for student in STUDENTS:
         for augment, unl in (("distilled", None), ("+ unlabeled", X_unl)):
+            if (student, augment) in have:
+                continue
             model = DistilledClassifier(
                 teacher, make_student(student, seed), random_state=seed
             )
@@ -119,14 +140,9 @@ def cached(name, seed, fraction, args) -> pd.DataFrame:
     path = (
         RESULTS / f"few_labels_{tag}{name}_s{seed}_f{fraction:g}_v{CACHE_VERSION}.csv"
     )
-    if path.exists() and not args.force:
-        return pd.read_csv(path)
-    rows = run_one(name, seed, fraction, args)
-    frame = pd.DataFrame(rows)
-    if rows:
-        RESULTS.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False)
-    return frame
+    if args.force and path.exists():
+        path.unlink()
+    return pd.DataFrame(run_one(name, seed, fraction, args, path))
 
 
 def report(df: pd.DataFrame, args, elapsed: float) -> str:

@@ -70,13 +70,18 @@ DATASETS = ("letter", "satimage", "spambase", "phoneme")
 DEPTHS = (3, 5, 8, 12)
 OBLIQUE_DEPTHS = (3, 5, 8)
 LEAF_BUDGETS = (8, 16, 32, 64, 128, 256)
+# TAO with a leaf budget: max_leaf_nodes on a tree of this max_depth.
+TAO_BUDGETS = {"TAO axis": (8, 16, 32, 64, 128), "TAO oblique-3": (8, 16, 32, 64, 128)}
+TAO_BUDGETS["TAO oblique-2"] = (8, 16, 32, 64)
+BUDGET_DEPTH = 12
 CART = ("CART labels", "CART argmax", "imodels distill")
 TAO = ("TAO axis", "TAO oblique-2", "TAO oblique-3")
 AXIS = (*CART, "TAO axis")
 N_TREES = 200
 MAX_ROWS = 12000
 # Bump when a change to this script changes the figures it caches.
-CACHE_VERSION = 1
+# v2: TAO axis starts from the rollout tree (init="auto"); TAO leaf budgets added.
+CACHE_VERSION = 2
 
 
 # --------------------------------------------------------------------------------------
@@ -154,7 +159,8 @@ def fit_one(method, augment, size, teacher, X, y, P, seed):
     else:
         split, _, width = method.removeprefix("TAO ").partition("-")
         student = TAOTreeClassifier(
-            max_depth=kw["max_depth"],
+            max_depth=kw.get("max_depth", BUDGET_DEPTH),
+            max_leaf_nodes=kw.get("max_leaf_nodes"),
             split=split,
             max_features_per_split=int(width) if width else 3,
             random_state=seed,
@@ -182,6 +188,9 @@ def plan(args) -> list[tuple[str, str, str]]:
             cells += [(method, augment, f"depth={d}") for d in depths]
             if method in CART and augment != "active2":
                 cells += [(method, augment, f"leaves={b}") for b in args.budgets]
+            if method in TAO and augment == "none":
+                budgets = [b for b in TAO_BUDGETS[method] if b in args.budgets]
+                cells += [(method, augment, f"leaves={b}") for b in budgets]
     return cells
 
 
@@ -377,13 +386,20 @@ def gain_table(merged: pd.DataFrame, seeds) -> pd.DataFrame:
     ]
 
 
-def frontier_targets(dd: pd.DataFrame) -> pd.DataFrame:
-    """Oblique depth d vs the best axis-aligned tree at depth D, per dataset/seed."""
+def frontier_targets(dd: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    """Small oblique trees vs the best axis-aligned tree of depth D, per dataset/seed.
+
+    Small: oblique depth 5 and 8, and oblique leaf budgets of 32 and 128 leaves (a
+    depth-5 tree has at most 32 leaves; 128 is half a depth-8 tree's 256).
+    """
     key = ["dataset", "seed"]
     axis = dd[dd.method.isin(AXIS)]
+    budgets = df[df["size"].str.startswith("leaves") & df.method.isin(TAO)]
     rows = []
     for small, large in ((5, 8), (8, 12)):
         best_axis = axis[axis.depth == large].groupby(key).fidelity.max()
+        leaves = 32 if small == 5 else 128
+        candidates = []
         for method in ("TAO oblique-2", "TAO oblique-3"):
             for augment in ("none", "munge4"):
                 sel = dd[
@@ -391,25 +407,41 @@ def frontier_targets(dd: pd.DataFrame) -> pd.DataFrame:
                     & (dd.augment == augment)
                     & (dd.depth == small)
                 ]
-                if sel.empty or best_axis.empty:
-                    continue
-                diff = sel.set_index(key).fidelity - best_axis
-                diff = diff.dropna()
-                rows.append(
-                    {
-                        "oblique": f"{label(method, augment)}, depth {small}",
-                        "best axis-aligned": f"depth {large}",
-                        "oblique fidelity": sel.fidelity.mean(),
-                        "axis fidelity": best_axis.mean(),
-                        "difference (seed 0)": diff.xs(0, level="seed").mean()
-                        if 0 in diff.index.get_level_values("seed")
-                        else np.nan,
-                        "difference (check splits)": diff[
-                            diff.index.get_level_values("seed") != 0
-                        ].mean(),
-                    }
-                )
+                candidates.append((f"{label(method, augment)}, depth {small}", sel))
+            sel = budgets[
+                (budgets.method == method) & (budgets["size"] == f"leaves={leaves}")
+            ]
+            candidates.append((f"{method}, max_leaf_nodes={leaves}", sel))
+        for name, sel in candidates:
+            if sel.empty or best_axis.empty:
+                continue
+            diff = (sel.set_index(key).fidelity - best_axis).dropna()
+            seeds = diff.index.get_level_values("seed")
+            rows.append(
+                {
+                    "oblique": name,
+                    "leaves": sel.leaves.mean(),
+                    "best axis-aligned": f"depth {large}",
+                    "oblique fidelity": sel.fidelity.mean(),
+                    "axis fidelity": best_axis.mean(),
+                    "difference (seed 0)": diff[seeds == 0].mean(),
+                    "difference (check splits)": diff[seeds != 0].mean(),
+                }
+            )
     return pd.DataFrame(rows).set_index("oblique") if rows else pd.DataFrame()
+
+
+def timing_text() -> str:
+    path = timing_path()
+    if not path.exists():
+        return "(not measured: run with `--timing`)"
+    table = pd.read_csv(path).set_index("student")
+    return (
+        "`DistilledClassifier(teacher, TAOTreeClassifier(max_depth=8, split=...))` "
+        "on all 20,000 Letter rows (teacher: XGBoost, 200 trees), seconds for the "
+        "whole fit (the teacher labels the rows, then TAO); measured with "
+        "`--timing` on the shared 2-core machine:\n\n" + markdown_table(table)
+    )
 
 
 def frontier_text(table: pd.DataFrame) -> str:
@@ -418,16 +450,60 @@ def frontier_text(table: pd.DataFrame) -> str:
     return markdown_table(table)
 
 
-def budget_table(df: pd.DataFrame) -> pd.DataFrame:
+def budget_table(df: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Mean fidelity per student and leaf budget (tuning split, check splits), and
+    the mean decision leaves."""
     bb = df[df["size"].str.startswith("leaves")].copy()
     if bb.empty:
-        return bb
+        return bb, bb
     bb["budget"] = bb["size"].str.extract(r"leaves=(\d+)")[0].astype(int)
     bb["student"] = [label(m, a) for m, a in zip(bb.method, bb.augment, strict=True)]
+    bb["split"] = np.where(bb.seed == 0, "seed 0", "check splits")
     order = list(dict.fromkeys(bb.student))
-    fid = bb.groupby(["student", "budget"]).fidelity.mean().unstack().reindex(order)
-    fid.columns = [f"{c} leaves" for c in fid.columns]
-    return fid
+    per_seed = bb.groupby(["student", "budget", "split", "seed"]).fidelity.mean()
+    fid = per_seed.groupby(level=[0, 1, 2]).mean().unstack([1, 2]).reindex(order)
+    fid = fid[sorted(fid.columns, key=lambda c: (c[0], c[1] != "seed 0"))]
+    fid.columns = [f"{b} leaves, {s}" for b, s in fid.columns]
+    leaves = bb.groupby(["student", "budget"]).decision_leaves.mean().unstack()
+    leaves = leaves.reindex(order)
+    leaves.columns = [f"{c} leaves" for c in leaves.columns]
+    return fid, leaves
+
+
+def timing_path() -> Path:
+    return RESULTS / f"frontier_timing_v{CACHE_VERSION}.csv"
+
+
+def measure_time(seed=0) -> pd.DataFrame:
+    """Wall and CPU seconds of the default TAO students at depth 8 on 20,000 rows
+    (Letter, all of it: the issue's 'about a minute on 2 cores' check)."""
+    X, y = load_dataset("letter")
+    teacher = fit_xgb_teacher("letter", X, y, n_trees=N_TREES, seed=seed)
+    rows = []
+    for name, split in (("TAO axis", "axis"), ("TAO oblique-3", "oblique")):
+        student = TAOTreeClassifier(max_depth=8, split=split, random_state=seed)
+        load = os.getloadavg()[0]
+        wall, cpu = time.perf_counter(), time.process_time()
+        DistilledClassifier(teacher, student, random_state=seed).fit(X, y)
+        rows.append(
+            dict(
+                student=name,
+                rows=X.shape[0],
+                depth=8,
+                wall_seconds=time.perf_counter() - wall,
+                cpu_seconds=time.process_time() - cpu,
+                load_average=load,
+            )
+        )
+        print(
+            f"  {name}, depth 8, {X.shape[0]} rows: wall {rows[-1]['wall_seconds']:.1f}"
+            f" s, CPU {rows[-1]['cpu_seconds']:.1f} s (load average {load:.1f})",
+            flush=True,
+        )
+    frame = pd.DataFrame(rows)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(timing_path(), index=False)
+    return frame
 
 
 def plot(df: pd.DataFrame, out: Path) -> None:
@@ -497,6 +573,7 @@ def report(df: pd.DataFrame, args, elapsed: float) -> str:
     per_set = dd.pivot_table(
         index=["dataset", "student"], columns="depth", values="fidelity"
     )
+    budget_fid, budget_leaves = budget_table(df)
     lines = [
         "# Fidelity against size: every tree student of an XGBoost teacher",
         "",
@@ -508,7 +585,9 @@ def report(df: pd.DataFrame, args, elapsed: float) -> str:
         "of test rows where the student's class equals the teacher's. `+ munge4`: "
         '`DistilledClassifier(augment="munge", n_synthetic=4.0)`; `+ active2`: '
         '`augment="active", n_synthetic=2.0`. TAO students use the library\'s '
-        "defaults (soft targets, `max_iter=10`, `n_init=1`). Decision leaves: leaves "
+        'defaults (soft targets, `max_iter=10`, `n_init=1`, `init="auto"`: axis '
+        "trees start from the rollout tree, oblique trees from CART). Decision "
+        "leaves: leaves "
         "once sibling subtrees predicting one class are merged. Mean over datasets "
         "and seeds unless said otherwise; a cell some dataset lacks (a run cut "
         "short) is left out of every mean. The check splits (seeds 1 and 2) were "
@@ -543,11 +622,24 @@ def report(df: pd.DataFrame, args, elapsed: float) -> str:
         "Best axis-aligned = the best of every CART and TAO-axis student with or "
         "without augmentation at the deeper depth, per dataset and split.",
         "",
-        frontier_text(frontier_targets(dd)),
+        frontier_text(frontier_targets(dd, df)),
         "",
-        "## CART with a leaf budget (max_leaf_nodes, no depth limit)",
+        "## Leaf budgets (max_leaf_nodes)",
         "",
-        markdown_table(budget_table(df)),
+        "CART: `max_leaf_nodes`, no depth limit. TAO: "
+        f"`TAOTreeClassifier(max_depth={BUDGET_DEPTH}, max_leaf_nodes=L)` (start: "
+        "best-first CART with L leaves; a node pruned in the start stays pruned, so "
+        "the tree never has more than L leaves). Mean held-out fidelity (%):",
+        "",
+        markdown_table(budget_fid),
+        "",
+        "Mean decision leaves:",
+        "",
+        markdown_table(budget_leaves, floatfmt=".0f"),
+        "",
+        "## Fit time of the defaults at depth 8 on 20,000 rows",
+        "",
+        timing_text(),
         "",
         "## Mean seconds per fit",
         "",
@@ -581,7 +673,14 @@ def main(argv=None) -> int:
         help="report the cached fits only; fit nothing",
     )
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="time the default TAO students at depth 8 on 20,000 rows first",
+    )
     args = parser.parse_args(argv)
+    if args.timing:
+        measure_time()
     if args.quick:
         args.datasets = args.datasets or ["phoneme", "spambase"]
         args.seeds = args.seeds or [0]
