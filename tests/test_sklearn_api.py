@@ -46,6 +46,10 @@ FAST_PARAMS = {
 
 # Further configurations that change what is trained, checked as well.
 EXTRA_PARAMS = {
+    "TAOTreeClassifier": dict(
+        max_depth=6, max_leaf_nodes=5, max_iter=2, random_state=0
+    ),
+    "TAOTreeRegressor": dict(max_depth=3, init="rollout", max_iter=2, random_state=0),
     "SoftDecisionTreeClassifier": dict(
         max_depth=2,
         max_epochs=30,
