@@ -533,3 +533,21 @@ def test_distiller_passes_verbose_to_the_tao_student(multiclass, capsys):
     DistilledClassifier(teacher, student, verbose=1, random_state=0).fit(X, y)
     err = capsys.readouterr().err
     assert "TAOTreeClassifier: " in err and " round " in err and "loss=" in err
+
+
+def test_oblique_split_is_written_led_by_its_strongest_term():
+    # Feature 0 varies over 1e-3, feature 1 over ~100: a split using both has a huge
+    # raw weight on feature 0, yet feature 1 moves it more on typical rows.
+    from interpretkd import export_text
+
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(0, 1e-3, 2000), rng.normal(0, 100, 2000)])
+    y = (X[:, 0] / 1e-3 + 2 * X[:, 1] / 100 > 0).astype(int)
+    tree = TAOTreeClassifier(split="oblique", max_depth=1, random_state=0).fit(X, y)
+    np.testing.assert_allclose(tree.feature_scale_, X.std(axis=0), rtol=1e-6)
+    w = tree.inner_weights_[0]
+    assert np.count_nonzero(w) == 2
+    strongest = int(np.argmax(np.abs(w) * X.std(axis=0)))
+    assert strongest == 1
+    root = export_text(tree, feature_names=["tiny", "wide"]).splitlines()[0]
+    assert root.startswith("if wide + ") and "× tiny" in root

@@ -190,7 +190,7 @@ def export_graphviz(
         The path of ``highlight`` is always drawn in full.
     top_k : int or None, default=3
         Terms shown per oblique split (or linear model), largest ``|weight|`` first
-        — for estimators with ``feature_scale_`` (soft trees), largest
+        — for estimators with ``feature_scale_`` (soft and TAO trees), largest
         ``|weight| * feature_scale_``, so a feature that barely varies cannot top
         the list with a huge raw weight; the rest are counted
         (``+ 27 smaller terms``). None shows every term that matters at

@@ -97,10 +97,16 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         self.inner_weights_ = weights
         self.inner_bias_ = self._bias.copy()
         self._set_node_statistics(X, T, w)
-        # Importance: each live node's share of the training weight, split over its
-        # features in proportion to |weight| times the feature's spread.
-        spread = np.asarray(X, dtype=np.float64).std(axis=0)
-        spread[spread == 0] = 1.0
+        # The spread of each feature on the training rows (weighted like the fit):
+        # export ranks an oblique split's terms by |weight| x spread, so a feature
+        # that barely varies cannot lead a printed inequality, and importance splits
+        # each live node's share of the training weight in the same proportion.
+        Xf = np.asarray(X, dtype=np.float64)
+        ww = w if w.sum() > 0 else None
+        mean = np.average(Xf, axis=0, weights=ww)
+        spread = np.sqrt(np.average((Xf - mean) ** 2, axis=0, weights=ww))
+        spread[~(spread > 0)] = 1.0
+        self.feature_scale_ = spread
         contrib = np.abs(weights) * spread
         sums = contrib.sum(axis=1, keepdims=True)
         share = np.divide(contrib, sums, out=np.zeros_like(contrib), where=sums > 0)

@@ -88,6 +88,10 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
     feature_importances_ : ndarray of shape (n_features,)
         Share of training weight routed by each feature (weighted by the size of the
         feature's coefficient times its standard deviation in oblique splits).
+    feature_scale_ : ndarray of shape (n_features,)
+        Standard deviation of each feature on the training rows (weighted by
+        ``sample_weight``; 1.0 for a constant feature). Export writes an oblique
+        split led by its term of largest ``|weight| * feature_scale_``.
     n_iter_ : int
         TAO rounds run (at least 1).
     history_ : list of dict
@@ -336,6 +340,9 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
     leaf_values_ : ndarray of shape (2**max_depth,)
         Prediction of each leaf.
     feature_importances_ : ndarray of shape (n_features,)
+    feature_scale_ : ndarray of shape (n_features,)
+        Standard deviation of each feature on the training rows, as for the
+        classifier.
     n_iter_ : int
     history_ : list of dict
         Per round: training ``loss`` (weighted mean squared error) and ``n_changed``.
