@@ -6,8 +6,9 @@ student, and recommends the smallest one that is nearly as faithful as the best.
 :func:`disagreements` say where a fitted student decides as its teacher does: per
 leaf (through the student's own ``apply``), per class, and row by row.
 
-Modules: ``_curve`` (fidelity against size), ``_kinds`` (the named kinds of
-student) and ``_regions`` (trust per region).
+Modules: ``_curve`` (fidelity against size), ``_result`` (its table, recommendation
+and plot), ``_kinds`` (the named kinds of student) and ``_regions`` (trust per
+region).
 """
 
 from interpretkd.selection._curve import FidelityCurve, fidelity_curve
