@@ -149,10 +149,15 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         if sample_weight is not None and len(rows) > 1:
             n_extra = X_all.shape[0] - X_student.shape[0]
             sample_weight = np.concatenate([sample_weight, np.ones(n_extra)])
-        self.n_distill_samples_ = X_all.shape[0]
-        self._say(f"fitting the student on {X_all.shape[0]} rows")
-        self.student_ = self._fit_student(X_all, T_all, sample_weight, seed)
-        self.student_node_rows_ = _node_rows(self.student_, self._named(X_all))
+        return self._fit_student_on(X_all, T_all, sample_weight, seed)
+
+    def _fit_student_on(self, X, T, sample_weight, seed):
+        """Fit the student on every teacher-labeled row (in memory or a sample
+        pulled from Dask) and record what was learned from."""
+        self.n_distill_samples_ = X.shape[0]
+        self._say(f"fitting the student on {X.shape[0]} rows")
+        self.student_ = self._fit_student(X, T, sample_weight, seed)
+        self.student_node_rows_ = _node_rows(self.student_, self._named(X))
         self._say("done")
         return self
 

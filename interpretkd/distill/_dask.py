@@ -35,7 +35,7 @@ from interpretkd.distill._dask_stream import (
     stream_student,
     streams,
 )
-from interpretkd.distill._models import _is_fitted, _node_rows
+from interpretkd.distill._models import _is_fitted
 from interpretkd.distill._protocol import SoftLabelWarning
 
 __all__ = ["fit_on_dask", "fit_with_dask_pool", "score_on_dask"]
@@ -74,12 +74,7 @@ def _fit_student(distiller, memory_parts, sources, shipped, seed):
     if not parts:
         raise ValueError("Every partition is empty: there are no rows to learn from.")
     Xs, T, w = concat_parts(parts)
-    distiller.n_distill_samples_ = Xs.shape[0]
-    distiller._say(f"fitting the student on {Xs.shape[0]} rows")
-    distiller.student_ = distiller._fit_student(Xs, T, w, seed)
-    distiller.student_node_rows_ = _node_rows(distiller.student_, distiller._named(Xs))
-    distiller._say("done")
-    return distiller
+    return distiller._fit_student_on(Xs, T, w, seed)
 
 
 def _in_memory_parts(rows, targets, sample_weight):
