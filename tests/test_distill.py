@@ -15,6 +15,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     RandomForestClassifier,
+    RandomForestRegressor,
     StackingClassifier,
     VotingClassifier,
 )
@@ -478,6 +479,29 @@ def test_synthetic_rows_are_added_and_seeded(data, xgb_teacher):
         random_state=0,
     ).fit(X, y)
     assert active.n_distill_samples_ == len(X) + 100
+
+
+@pytest.mark.parametrize("distiller", [DistilledClassifier, DistilledRegressor])
+def test_active_sampling_on_a_dataframe_is_free_of_feature_name_warnings(
+    data, distiller
+):
+    # Its refitted students were asked about unnamed arrays: 30 "X does not have
+    # valid feature names" warnings per fit.
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    if distiller is DistilledClassifier:
+        teacher = RandomForestClassifier(20, random_state=0).fit(frame, y)
+        student = DecisionTreeClassifier(max_depth=3, random_state=0)
+    else:
+        teacher = RandomForestRegressor(20, random_state=0).fit(frame, X[:, 0])
+        student = DecisionTreeRegressor(max_depth=3, random_state=0)
+    model = distiller(
+        teacher, student, augment="active", n_synthetic=100, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(frame, y if distiller is DistilledClassifier else X[:, 0])
+    assert model.n_distill_samples_ == len(X) + 100
 
 
 def test_pipeline_step_with_a_raw_pool_says_what_to_do(data):

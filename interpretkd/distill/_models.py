@@ -72,8 +72,13 @@ class _StudentView:
         self._distiller = distiller
         self._student = student
 
+    def _rows(self, X):
+        # Converted and named as the student was fit on them (a student fit on a
+        # DataFrame warns when asked about an unnamed array).
+        return self._distiller._named(self._distiller._student_side(X))
+
     def predict(self, X):
-        pred = self._student.predict(self._distiller._student_side(X))
+        pred = self._student.predict(self._rows(X))
         if not hasattr(self._distiller, "classes_"):
             return pred
         return pd.Index(self._distiller.classes_).get_indexer(pred)
@@ -82,7 +87,7 @@ class _StudentView:
         method = getattr(self._student, name)
         if not callable(method):
             return method
-        return lambda X: method(self._distiller._student_side(X))
+        return lambda X: method(self._rows(X))
 
 
 def _node_rows(student, X) -> np.ndarray | None:
