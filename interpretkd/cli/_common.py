@@ -448,6 +448,11 @@ def _print_metrics(metrics: dict, where: str) -> None:
     click.echo(f"fidelity{kind} on {where}: {metrics['fidelity']:.4f}")
     if "teacher_score" in metrics:
         trained = metrics.get("teacher_trained_on_X")
-        note = " (the teacher was trained on these rows)" if trained else ""
+        if trained:
+            note = " (the teacher was trained on these rows)"
+        elif trained is None:  # a teacher from a file: its training rows are unknown
+            note = " (optimistic if the teacher was trained on these rows)"
+        else:
+            note = ""
         click.echo(f"teacher {score}: {metrics['teacher_score']:.4f}{note}")
         click.echo(f"student {score}: {metrics['student_score']:.4f}")
