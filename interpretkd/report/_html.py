@@ -433,12 +433,13 @@ def _shap_section(distilled, X, n_background, max_samples, verbose) -> str:
     from interpretkd.explain import compare_shap
 
     n_rows = min(max_samples, len(X))
+    n_bg = min(n_background, len(X))
     n_features = getattr(distilled, "n_features_in_", "?")
     _say(
         verbose,
         f"SHAP: explaining {n_rows} rows with both models against "
-        f"{min(n_background, len(X))} background rows; a model without a tree "
-        f"explainer costs up to 2 x ({n_features} + 1) x {n_background} model rows "
+        f"{n_bg} background rows; a model without a tree "
+        f"explainer costs up to 2 x ({n_features} + 1) x {n_bg} model rows "
         "per explained row",
     )
     start = time.perf_counter()
