@@ -481,6 +481,22 @@ def test_synthetic_rows_are_added_and_seeded(data, xgb_teacher):
     assert active.n_distill_samples_ == len(X) + 100
 
 
+def test_a_named_teacher_after_a_pipeline_step_is_warned_about(data):
+    # A scaler before the distiller handed an XGBoost teacher fitted on the raw
+    # table standardised values, silently: held-out accuracy fell from about 0.99 to
+    # 0.63 on breast cancer, with no warning (XGBoost reads arrays by position).
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    teacher = xgboost.XGBClassifier(n_estimators=20, max_depth=3).fit(frame, y)
+    student = DecisionTreeClassifier(max_depth=3, random_state=0)
+    pipe = make_pipeline(StandardScaler(), DistilledClassifier(teacher, student))
+    with pytest.warns(UserWarning, match="no column names.*Pipeline step"):
+        pipe.fit(frame, y)
+    with warnings.catch_warnings():  # the raw table, named: nothing to say
+        warnings.simplefilter("error")
+        DistilledClassifier(teacher, student).fit(frame, y)
+
+
 @pytest.mark.parametrize("distiller", [DistilledClassifier, DistilledRegressor])
 def test_active_sampling_on_a_dataframe_is_free_of_feature_name_warnings(
     data, distiller

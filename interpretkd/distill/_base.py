@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import sys
 import time
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -327,6 +328,7 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         here on encoded labels (else None)."""
         teacher = self._teacher_or_default()
         if _is_fitted(teacher):
+            _warn_unnamed_rows(teacher, X_teacher)
             return teacher, None
         if isinstance(teacher, list | tuple):
             raise ValueError(
@@ -558,3 +560,32 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = self._allow_nan()
         return tags
+
+
+def _warn_unnamed_rows(teacher, X_teacher) -> None:
+    """Warn when a teacher fitted on named columns is handed rows without names: it
+    reads them by position, and rows transformed on the way (a Pipeline step before
+    the distiller) get labels from a model that never saw such values."""
+    if isinstance(X_teacher, pd.DataFrame):
+        return  # named: the teacher checks the names itself
+    models = teacher if isinstance(teacher, list | tuple) else [teacher]
+    for model in models:
+        names = getattr(model, "feature_names_in_", None)
+        if names is None:
+            continue
+        shown = ", ".join(map(str, list(names)[:5])) + (
+            ", ..." if len(names) > 5 else ""
+        )
+        warnings.warn(
+            f"The teacher {type(model).__name__} was fitted on a table with named "
+            f"columns ({shown}) but X has no column names, so the teacher reads X's "
+            "columns by position. If X went through a Pipeline step before the "
+            "distiller (a scaler, an encoder), the teacher labels values it was not "
+            "trained on and the student learns wrong labels: fit the teacher on the "
+            "transformed rows, or fit the distiller on the raw table (see the user "
+            "guide, 'Pipelines and unlabeled rows'). Passing X as a DataFrame with "
+            "the teacher's columns silences this warning.",
+            UserWarning,
+            stacklevel=5,  # the caller of fit
+        )
+        return
