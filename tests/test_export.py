@@ -26,6 +26,7 @@ from interpretkd.export import (
     to_dict,
 )
 from interpretkd.soft_tree import SoftDecisionTreeClassifier, SoftDecisionTreeRegressor
+from interpretkd.tao import TAOTreeClassifier
 
 NAMES = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
 CLASSES = ["cat", "dog", "emu"]
@@ -694,3 +695,34 @@ def test_leaf_badges_count_rows_by_apply_and_give_each_leafs_fidelity(data):
     assert counted == len(X_new)  # every row lands in one badged leaf
     with pytest.raises(ValueError, match="linear"):
         export_graphviz(LogisticRegression().fit(X, y), leaf_rows=X)
+
+
+def test_an_oblique_split_on_one_category_column_names_the_categories():
+    # A sparse oblique tree that splits on one encoded column wrote "city <= 1.5",
+    # in codes a reader never sees; it now names the categories on each side, in
+    # the rules, the picture and a row's path, as an axis-aligned tree does.
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "age": rng.uniform(20, 70, 600),
+            "city": rng.choice(["lima", "oslo", "paris", "rome"], 600),
+        }
+    )
+    y = frame["city"].isin(["oslo", "rome"]).astype(int)
+    student = TAOTreeClassifier(
+        split="oblique", max_features_per_split=2, max_depth=1, random_state=0
+    )
+    model = DistilledClassifier(None, student, random_state=0).fit(frame, y)
+    leaves = model.student_.apply(model.transform_for_student(frame))
+    rules = re.findall(
+        r"^if city in \{(.*)\} then .*leaf=(\d+)\)$",
+        export_text(model, style="rules"),
+        re.M,
+    )
+    assert len(rules) == 2
+    for names, leaf in rules:
+        in_set = frame["city"].isin(names.split(", ")).to_numpy()
+        np.testing.assert_array_equal(in_set, leaves == int(leaf))
+    assert "city in {" in export_graphviz(model).source
+    path = str(prediction_path(model, frame.iloc[[0]]))
+    assert f"city = {frame['city'].iloc[0]}: city in {{" in path

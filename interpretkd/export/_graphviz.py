@@ -26,7 +26,12 @@ from interpretkd.export._format import (
     _weight_colour,
 )
 from interpretkd.export._path import _follow, _one_row
-from interpretkd.export._text import _axis_condition, _category_side
+from interpretkd.export._text import (
+    _axis_condition,
+    _category_side,
+    _condition,
+    _oblique_category_side,
+)
 from interpretkd.export._view import _resolve
 
 # --------------------------------------------------------------------------------------
@@ -109,6 +114,8 @@ def _inner_rows(view, node, precision, top_k) -> list[str]:
         threshold = _cut(view.threshold[node], precision)
         return [f"{_esc(view.feature_names[f])} &le; {threshold}"]
     head = f"node {node}"
+    if _oblique_category_side(view, node, True) is not None:
+        return [f"<B>{head}</B>", _esc(_condition(view, node, True, precision, top_k))]
     split = _split(view, node, precision, top_k)
     if split is None:  # the bias alone decides
         if not view.exact_rules:

@@ -17,7 +17,11 @@ from interpretkd.export._format import (
     _split,
     _split_ops,
 )
-from interpretkd.export._text import _axis_condition, _category_side
+from interpretkd.export._text import (
+    _axis_condition,
+    _category_side,
+    _oblique_category_side,
+)
 from interpretkd.export._view import HARD, _ModelView, _resolve
 
 # --------------------------------------------------------------------------------------
@@ -172,7 +176,14 @@ def _oblique_step(view, node, x, precision, top_k):
     # of the threshold it falls on, as computed: a soft tree's max path may still
     # go the other way (the step's probability says how likely that branch was).
     value = split.lhs(x)
-    op = _split_ops(split, go_left=not split.goes_right(value))
+    go_left = not split.goes_right(value)
+    side = _oblique_category_side(view, node, go_left)
+    if side is not None and not np.isnan(value):  # a split on one encoded column
+        f = split.shown[0]
+        name, category = view.feature_names[f], view.categories[f][int(x[f])]
+        condition = f"{name} = {category}: {name} in {{{', '.join(side)}}}"
+        return condition, {name: float(x[f])}, p_right
+    op = _split_ops(split, go_left=go_left)
     lhs = " ".join(_lhs_terms(view, split, precision))
     condition = f"{lhs} = {_num(value, precision)} {op} "
     condition += _cut(split.threshold, precision)

@@ -61,6 +61,26 @@ def _category_side(view, node, go_left: bool) -> list[str] | None:
     return names[:cut] if go_left else names[cut:]
 
 
+def _oblique_category_side(view, node, go_left: bool) -> list[str] | None:
+    """Names of the categories a hard oblique split sends to one side, when its one
+    non-zero term reads an encoded column (else None): ``city in {oslo, rome}``, not
+    ``city <= 1.5`` in codes a reader does not see. Each code is sent the way the
+    model sends it: right when ``beta * (w * code + b) > 0``."""
+    if not view.categories or view.kind == "axis" or not view.exact_rules:
+        return None
+    w = view.weights[node]
+    nonzero = np.flatnonzero(w)
+    if nonzero.size != 1 or int(nonzero[0]) not in view.categories:
+        return None
+    f = int(nonzero[0])
+    names = view.categories[f]
+    codes = np.arange(len(names), dtype=np.float64)
+    right = view.beta[node] * (w[f] * codes + view.bias[node]) > 0
+    if right.all() or not right.any():  # one side empty: the inequality says more
+        return None
+    return [names[k] for k in np.flatnonzero(right != go_left)]
+
+
 def _axis_condition(view, node, go_left: bool, precision: int) -> str:
     f = int(view.feature[node])
     side = _category_side(view, node, go_left)
@@ -73,6 +93,10 @@ def _axis_condition(view, node, go_left: bool, precision: int) -> str:
 def _condition(view, node, go_left, precision, top_k) -> str:
     if view.kind == "axis":
         return _axis_condition(view, node, go_left, precision)
+    side = _oblique_category_side(view, node, go_left)
+    if side is not None:
+        name = view.feature_names[int(np.flatnonzero(view.weights[node])[0])]
+        return f"{name} in {{{', '.join(side)}}}"
     return _oblique_condition(view, node, go_left, precision, top_k)
 
 
