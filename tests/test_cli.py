@@ -347,6 +347,9 @@ def test_absent_target_column(workdir):
     root = workdir[0]
     result = invoke(*_distill_args(root, target="outcome"))
     _assert_error(result, 2, "--target", "'outcome' is not in", "'label'")
+    # A column that differs only in case (or by a typo) is suggested.
+    result = invoke(*_distill_args(root, target="Label"))
+    _assert_error(result, 2, "'Label' is not in", "Did you mean 'label'?")
 
 
 def test_columns_not_matching_the_teacher(workdir):

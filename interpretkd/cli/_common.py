@@ -179,12 +179,16 @@ def _split_target(frame, target: str, data: str):
     """The features and the labels of a table read from ``data``; every row must
     have a label."""
     if target not in frame.columns:
-        shown = ", ".join(repr(c) for c in list(frame.columns)[:12])
-        more = " ..." if frame.shape[1] > 12 else ""
-        raise click.BadParameter(
-            f"column {target!r} is not in {data}; its columns are {shown}{more}.",
-            param_hint="--target",
-        )
+        import difflib
+
+        names = [str(c) for c in frame.columns]
+        shown = ", ".join(repr(c) for c in names[:12])
+        more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+        close = [c for c in names if c.lower() == target.lower()]
+        close = close or difflib.get_close_matches(target, names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        message = f"column {target!r} is not in {data}; its columns are {shown}{more}."
+        raise click.BadParameter(message + hint, param_hint="--target")
     y = frame[target]
     missing = [i for i, empty in enumerate(y.isna().to_numpy()) if empty]
     if missing:
