@@ -477,6 +477,10 @@ def test_version_and_help():
     for command in ("distill", "render", "report", "predict", "demo"):
         result = invoke(command, "--help")
         assert result.exit_code == 0 and "--quiet" in result.output
+        assert "``" not in result.output  # the terminal shows no reST markup
+    result = invoke("--help")
+    assert "``" not in result.output
+    assert "interpretkd distill teacher.json --data train.csv" in result.output
 
 
 def test_demo_is_idempotent_and_keeps_to_its_directory(tmp_path):

@@ -186,10 +186,14 @@ _distiller_options = _options(
 def main() -> None:
     """Distill an accurate, opaque model into a model a person can read.
 
-    Typical use: save an XGBoost model with ``booster.save_model("teacher.json")``,
-    then ``interpretkd distill teacher.json --data train.csv --target label --out
-    student.skops --render tree.svg``. Run ``interpretkd COMMAND --help`` for the
-    options of each command, or ``interpretkd demo`` to see it all on bundled data.
+    Typical use: save an XGBoost model (booster.save_model("teacher.json")), then
+
+    \b
+        interpretkd distill teacher.json --data train.csv --target label \\
+            --out student.skops --render tree.svg
+
+    Run 'interpretkd COMMAND --help' for the options of each command, or
+    'interpretkd demo' to see it all on bundled data.
     """
 
 
@@ -280,7 +284,7 @@ def distill(teacher, data, target, out, quiet, **options):
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @_common
 def render(student, out, class_names, trust, force, quiet):
-    """Draw the STUDENT written by ``interpretkd distill``."""
+    """Draw the STUDENT written by 'interpretkd distill'."""
     from interpretkd import io
 
     names = parse_class_names(class_names)
@@ -440,7 +444,7 @@ def demo(out, student, max_depth, quiet):
     """Distill an XGBoost model of the breast-cancer data into a small tree.
 
     Trains an XGBoost teacher on scikit-learn's bundled Wisconsin breast-cancer data,
-    saves it and the data in --out, and runs ``interpretkd distill`` on them: the
+    saves it and the data in --out, and runs 'interpretkd distill' on them: the
     student, its picture and a report land next to them.
     """
     import xgboost
