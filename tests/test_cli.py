@@ -278,6 +278,8 @@ def test_render_and_report(workdir):
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert "fidelity on 240 rows" in result.output
+    assert "teacher accuracy" in result.output  # as distill prints them
+    assert "student accuracy" in result.output
     assert "<html" in (root / "report.html").read_text().lower()
     (root / "report.html").write_text("old")
     _assert_error(invoke(*args), 2, "already exists", "--force")

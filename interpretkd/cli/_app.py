@@ -21,6 +21,7 @@ from interpretkd.cli._common import (
     Stopped,
     _common,
     _outputs_free,
+    _print_metrics,
     _render_format,
     _say,
     _split_target,
@@ -375,7 +376,8 @@ def report(
     )
     metrics = result.to_dict()
     _write_report(result, out, force)
-    _say(quiet, f"fidelity on {len(X)} rows: {metrics['fidelity']:.4f}")
+    if not quiet:  # the figures distill prints, on these rows
+        _print_metrics(metrics, f"{len(X)} rows")
     _say(quiet, f"Report written to {out}")
 
 
