@@ -726,3 +726,49 @@ def test_an_oblique_split_on_one_category_column_names_the_categories():
     assert "city in {" in export_graphviz(model).source
     path = str(prediction_path(model, frame.iloc[[0]]))
     assert f"city = {frame['city'].iloc[0]}: city in {{" in path
+
+
+_OPS = {
+    "<=": lambda a, b: a <= b,
+    "<": lambda a, b: a < b,
+    ">=": lambda a, b: a >= b,
+    ">": lambda a, b: a > b,
+}
+
+
+@pytest.mark.parametrize("kind", ["cart", "tao-axis", "tao-oblique"])
+@pytest.mark.parametrize(
+    ("decimals", "low", "high", "cut"),
+    [
+        (4, 0.05, 0.3, 0.1423),
+        (2, 10, 40, 16.11),
+        (3, -5, 5, 0.5),
+        (0, 1000, 9000, 4000),
+    ],
+)
+def test_printed_threshold_sends_nearby_values_where_the_model_does(
+    kind, decimals, low, high, cut
+):
+    # Measurements with a few decimals, as data usually comes: the tree cuts
+    # half-way between two of them, and a threshold rounded to `precision` digits
+    # (0.142 for a cut between 0.1423 and 0.1424) would send the values between
+    # the two the other way. Every value with up to three more decimals near the
+    # cut must go the way the written test says.
+    rng = np.random.RandomState(0)
+    x = np.round(rng.uniform(low, high, 500), decimals)
+    x[:2] = [cut, cut + 10.0**-decimals]  # neighbours on either side of the cut
+    X, y = x[:, None], (x > cut).astype(int)
+    if kind == "cart":
+        tree = DecisionTreeClassifier(max_depth=1).fit(X, y)
+    else:  # a one-feature oblique split compares float64: exact to float32
+        split = kind.removeprefix("tao-")
+        tree = TAOTreeClassifier(max_depth=1, split=split, random_state=0).fit(X, y)
+    root = export_text(tree, feature_names=["x"]).splitlines()[0]
+    m = re.fullmatch(r"if x (<=|<|>=|>) (\S+):", root)
+    assert m is not None, root
+    op, written = m.group(1), float(m.group(2))
+    step = 10.0 ** -(decimals + 3)
+    near = np.round(written + step * np.arange(-3000, 3001), decimals + 3)
+    went_left = tree.predict(near[:, None]) == 0
+    np.testing.assert_array_equal(went_left, _OPS[op](near, written))
+    assert went_left.any() and not went_left.all()

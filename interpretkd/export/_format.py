@@ -79,6 +79,61 @@ def _cut(v, precision: int) -> str:
     return _num(v, precision)
 
 
+def _threshold_test(
+    t, precision: int, go_left: bool, flipped: bool = False, exact: bool = True
+) -> str:
+    """The test a row meets to take one branch of a one-feature split, ``"<= 0.1358"``.
+
+    The model sends a value left when ``value <= t`` (``value >= t`` when
+    ``flipped``). Rounding ``t`` to ``precision`` digits can move a value that lies
+    between the two to the wrong side of what is written (``<= 0.142`` for a cut
+    between 0.1423 and 0.1424). With ``exact``, the written test is the shortest
+    one, to at least ``precision`` digits, that puts every float32 value (read as
+    its shortest decimal) on the side the model does: ``<= 0.14235``, or the
+    strict ``< 16.11`` when the cut lies just below 16.11. Axis-aligned trees
+    compare float32 features, as scikit-learn's do; a one-feature oblique split
+    compares float64, for which the test holds to float32 resolution.
+    """
+    t = float(t)
+    strict = False
+    text = _cut(t, precision)
+    if exact and np.isfinite(t):
+        text, strict = _exact_cut(-t if flipped else t, precision)
+        if flipped:
+            text = (
+                text[1:]
+                if text.startswith("-")
+                else ("0" if text == "0" else "-" + text)
+            )
+    if flipped:
+        op = (">" if strict else ">=") if go_left else ("<=" if strict else "<")
+    else:
+        op = ("<" if strict else "<=") if go_left else (">=" if strict else ">")
+    return f"{op} {text}"
+
+
+def _exact_cut(t: float, precision: int) -> tuple[str, bool]:
+    """The shortest decimal ``d`` and whether the test is strict, such that for every
+    float32 ``v``: ``v <= t`` exactly when ``decimal(v) <= d`` (``< d`` if strict)."""
+    below = np.float32(t)
+    if float(below) > t:
+        below = np.nextafter(below, np.float32(-np.inf))
+    above = np.nextafter(below, np.float32(np.inf))
+    low = float(np.format_float_positional(below, unique=True))
+    high = float(np.format_float_positional(above, unique=True))
+    if t != 0.0:
+        precision = max(precision, precision - 1 - int(np.floor(np.log10(abs(t)))))
+    # float32 carries about 7 significant digits: 9 more always suffice.
+    for digits in range(precision, precision + 10):
+        text = _num(t, digits)
+        shown = float(text)
+        if low <= shown < high:
+            return text, False
+        if low < shown <= high:
+            return text, True
+    return np.format_float_positional(below, unique=True), False
+
+
 def _check_precision(precision) -> int:
     return check_positive_int(precision, "precision", minimum=0)
 
@@ -156,6 +211,11 @@ class _Split:
 
     def lhs(self, x: np.ndarray) -> float:
         return float(x @ self.coef)
+
+    @property
+    def one_term(self) -> bool:
+        """A test of one feature: its threshold can be written exactly."""
+        return len(self.shown) == 1 and self.hidden == 0
 
     def goes_right(self, value: float) -> bool:
         return value < self.threshold if self.flipped else value > self.threshold
@@ -235,8 +295,10 @@ def _oblique_condition(view, node, go_left, precision, top_k) -> str:
         b = view.bias[node] * np.sign(view.beta[node])
         return f"{_num(b, precision)} {'<=' if go_left else '>'} 0"
     lhs = " ".join(_lhs_terms(view, split, precision))
-    op = _split_ops(split, go_left)
-    return f"{lhs} {op} {_cut(split.threshold, precision)}"
+    test = _threshold_test(
+        split.threshold, precision, go_left, split.flipped, exact=split.one_term
+    )
+    return f"{lhs} {test}"
 
 
 def _linear_text(view, w, b, precision, top_k, sep=" * ", scale=None) -> str:

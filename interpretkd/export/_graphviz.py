@@ -21,6 +21,7 @@ from interpretkd.export._format import (
     _num,
     _sig,
     _split,
+    _threshold_test,
     _top_terms,
     _visible_nodes,
     _weight_colour,
@@ -106,13 +107,22 @@ def _html_label(rows: list[str], extra: str = "") -> str:
     return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0">{cells}</TABLE>>'
 
 
+_HTML_OPS = {"<=": "&le;", ">=": "&ge;", "<": "&lt;", ">": "&gt;"}
+
+
+def _html_test(test: str) -> str:
+    """``"<= 0.1358"`` as a label's HTML: ``&le; 0.1358``."""
+    op, value = test.split(" ", 1)
+    return f"{_HTML_OPS[op]} {value}"
+
+
 def _inner_rows(view, node, precision, top_k) -> list[str]:
     if view.kind == "axis":
         if _category_side(view, node, True) is not None:
             return [_esc(_axis_condition(view, node, True, precision))]
         f = int(view.feature[node])
-        threshold = _cut(view.threshold[node], precision)
-        return [f"{_esc(view.feature_names[f])} &le; {threshold}"]
+        test = _threshold_test(view.threshold[node], precision, go_left=True)
+        return [f"{_esc(view.feature_names[f])} {_html_test(test)}"]
     head = f"node {node}"
     if _oblique_category_side(view, node, True) is not None:
         return [f"<B>{head}</B>", _esc(_condition(view, node, True, precision, top_k))]
@@ -137,7 +147,10 @@ def _inner_rows(view, node, precision, top_k) -> list[str]:
         rows.append(f'<FONT POINT-SIZE="8">{_esc(small)}</FONT>')
     t = _cut(split.threshold, precision)
     if view.exact_rules:  # the left branch's test: yes / no on the edges
-        rows.append(f"{'&ge;' if split.flipped else '&le;'} {t}")
+        test = _threshold_test(
+            split.threshold, precision, True, split.flipped, exact=split.one_term
+        )
+        rows.append(_html_test(test))
     else:
         k = _sig(split.steepness, max(precision, 1))
         sum_ = f"{t} &minus; sum" if split.flipped else f"sum &minus; {t}"

@@ -11,11 +11,10 @@ import numpy as np
 from interpretkd.export._format import (
     _check_precision,
     _check_top_k,
-    _cut,
     _lhs_terms,
     _num,
     _split,
-    _split_ops,
+    _threshold_test,
 )
 from interpretkd.export._text import (
     _axis_condition,
@@ -154,9 +153,8 @@ def _axis_step(view, node, go_left, x, precision):
     if np.isnan(value):
         return f"{name} is missing", {name: float(value)}
     # The comparison the model made: the side it took.
-    op = "<=" if go_left else ">"
-    condition = f"{name} = {_num(value, precision)} {op} "
-    condition += _cut(view.threshold[node], precision)
+    test = _threshold_test(view.threshold[node], precision, go_left)
+    condition = f"{name} = {_num(value, precision)} {test}"
     if _category_side(view, node, go_left) is not None:
         category = view.categories[f][int(value)]
         condition = f"{name} = {category}: "
@@ -183,10 +181,11 @@ def _oblique_step(view, node, x, precision, top_k):
         name, category = view.feature_names[f], view.categories[f][int(x[f])]
         condition = f"{name} = {category}: {name} in {{{', '.join(side)}}}"
         return condition, {name: float(x[f])}, p_right
-    op = _split_ops(split, go_left=go_left)
     lhs = " ".join(_lhs_terms(view, split, precision))
-    condition = f"{lhs} = {_num(value, precision)} {op} "
-    condition += _cut(split.threshold, precision)
+    test = _threshold_test(
+        split.threshold, precision, go_left, split.flipped, exact=split.one_term
+    )
+    condition = f"{lhs} = {_num(value, precision)} {test}"
     features = {view.feature_names[i]: float(x[i]) for i in split.shown}
     return condition, features, p_right
 

@@ -20,6 +20,7 @@ from interpretkd.export._format import (
     _oblique_condition,
     _sig,
     _split,
+    _threshold_test,
     _visible_nodes,
 )
 from interpretkd.export._view import _resolve
@@ -86,8 +87,8 @@ def _axis_condition(view, node, go_left: bool, precision: int) -> str:
     side = _category_side(view, node, go_left)
     if side is not None:
         return f"{view.feature_names[f]} in {{{', '.join(side)}}}"
-    op = "<=" if go_left else ">"
-    return f"{view.feature_names[f]} {op} {_cut(view.threshold[node], precision)}"
+    test = _threshold_test(view.threshold[node], precision, go_left)
+    return f"{view.feature_names[f]} {test}"
 
 
 def _condition(view, node, go_left, precision, top_k) -> str:
@@ -146,7 +147,9 @@ def export_text(
         None writes every term that matters at ``precision`` (see Notes).
     precision : int, default=3
         Digits after the decimal point of thresholds and values; significant digits
-        of an oblique split's coefficients.
+        of an oblique split's coefficients. A test of one feature gets as many more
+        digits as it takes (or a strict ``<``) to send every float32 value the way
+        the model does: ``<= 0.14235``, not ``<= 0.142``.
     min_share : float, default=None
         Subtrees with less than this share of the training data become ``...``; see
         :func:`export_graphviz` for the default.
