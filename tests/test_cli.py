@@ -728,7 +728,11 @@ def test_out_as_a_link_to_nowhere_is_refused_up_front(workdir, tmp_path):
 # Runs the console script with the student's write held open (os.fsync, which
 # write_bytes calls on the full temporary file, waits) until the test signals it.
 HELD_WRITE = """
-import os, pathlib, sys, time
+import os, pathlib, signal, sys, time
+# Ctrl-C reaches a program run in a terminal's foreground; a job started in the
+# background by a non-interactive shell (as a CI runner may start the suite)
+# inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 ready = pathlib.Path(sys.argv[1])
 def held(fd):
     ready.touch()
