@@ -272,7 +272,7 @@ class FidelityCurve:
         if x == "size":
             ax.set_xticks(sorted(frame["size"].unique()))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="best")  # where it covers the fewest points
         return ax.figure
 
     def __repr__(self) -> str:
