@@ -18,6 +18,8 @@ distillers: category columns become codes, bool columns numbers); :class:`Table`
 encodes any array or DataFrame as a float matrix and gives the user's container back
 (the generators). :func:`check_frame_columns` refuses, where a DataFrame enters, the
 columns none of this can read: repeated names, dates and times.
+:func:`resolve_categorical` reads a ``categorical_features`` parameter (the
+generators' and the TAO trees').
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "encode_column",
     "encode_frame",
     "frame_categories",
+    "resolve_categorical",
     "take_rows",
 ]
 
@@ -198,7 +201,7 @@ class Table:
                 f"{who} needs at least one row of data to sample from; got 0 rows."
             )
         self.n_rows, self.n_features = n_rows, n_features
-        declared = _resolve_categorical(
+        declared = resolve_categorical(
             categorical_features, n_features, self.columns if self.is_frame else None
         )
         self.kinds: list[str] = []
@@ -330,8 +333,14 @@ def _take_codes(uniques: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return out
 
 
-def _resolve_categorical(categorical_features, n_features: int, columns) -> set[int]:
-    """Indices of the declared categorical columns."""
+def resolve_categorical(categorical_features, n_features: int, columns) -> set[int]:
+    """Indices of the columns a ``categorical_features`` parameter declares.
+
+    It follows scikit-learn's ``HistGradientBoostingClassifier``: None, column
+    indices, a boolean mask with one entry per column, or column names (``columns``
+    is then the DataFrame's column names; None for an array, where names are an
+    error). Bad input is a ValueError saying what was wrong.
+    """
     if categorical_features is None:
         return set()
     if isinstance(categorical_features, str | numbers.Integral):

@@ -728,6 +728,44 @@ def test_an_oblique_split_on_one_category_column_names_the_categories():
     assert f"city = {frame['city'].iloc[0]}: city in {{" in path
 
 
+def test_oblique_splits_never_mix_a_category_column_with_other_columns():
+    # "age + 0.386 × income - 2.34 × city <= 88.3" is exact but meaningless: the
+    # codes of a category column have no order. The distiller tells a TAO student
+    # its category columns; oblique splits then leave them out, and the column
+    # splits a node only on its own, written with its categories.
+    rng = np.random.default_rng(0)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "city": rng.choice(["kyiv", "lima", "oslo", "pune"], n),
+            "age": rng.uniform(18, 80, n),
+            "income": rng.normal(50, 15, n),
+        }
+    )
+    y = frame.age / 40 + frame.income / 50 + (frame.city == "oslo") > 2.6
+    student = TAOTreeClassifier(split="oblique", max_depth=3, random_state=0)
+    teacher = HistGradientBoostingClassifier(random_state=0)
+    model = DistilledClassifier(teacher, student, random_state=0).fit(frame, y)
+    assert student.categorical_features is None  # the user's estimator is untouched
+    np.testing.assert_array_equal(model.student_.is_categorical_, [True, False, False])
+    weights = model.student_.inner_weights_
+    oblique = (weights != 0).sum(axis=1) >= 2
+    assert oblique.any()
+    np.testing.assert_array_equal(weights[oblique, 0], 0.0)
+    text = export_text(model)
+    assert "city in {" in text
+    for line in text.splitlines():
+        if "city" in line:
+            assert not re.search(r"×| \+ | - ", line), line
+    # A categorical_features the user set is kept as it is.
+    mixed = TAOTreeClassifier(
+        split="oblique", max_depth=1, categorical_features=[], random_state=0
+    )
+    kept = DistilledClassifier(teacher, mixed, random_state=0).fit(frame, y)
+    assert kept.student_.categorical_features == []
+    assert not kept.student_.is_categorical_.any()
+
+
 _OPS = {
     "<=": lambda a, b: a <= b,
     "<": lambda a, b: a < b,

@@ -158,6 +158,9 @@ def test_student_kind_names_the_default_kinds():
         "tao-oblique"
     )
     assert student_kind(TAOTreeClassifier(max_depth=3, random_state=1)) == "tao-axis"
+    # A distiller's student_ carries the category columns of its data: same kind.
+    declared = TAOTreeClassifier(split="oblique", categorical_features=[True, False])
+    assert student_kind(declared) == "tao-oblique"
     assert student_kind(DecisionTreeRegressor(max_depth=3)) == "cart"
     two = TAOTreeClassifier(max_features_per_split=2, split="oblique")
     assert student_kind(two) is None

@@ -551,3 +551,87 @@ def test_oblique_split_is_written_led_by_its_strongest_term():
     assert strongest == 1
     root = export_text(tree, feature_names=["tiny", "wide"]).splitlines()[0]
     assert root.startswith("if wide + ") and "× tiny" in root
+
+
+# -- categorical_features --------------------------------------------------------------
+
+
+def _coded_data(n=600, seed=1):
+    """Column 0 holds category codes 0..4 (no order); columns 1-3 are measurements."""
+    rng = np.random.default_rng(seed)
+    codes = rng.integers(0, 5, n).astype(float)
+    X = np.column_stack([codes, rng.normal(size=(n, 3))])
+    y = (X[:, 1] + 0.8 * X[:, 2] + 1.5 * (codes >= 3) > 0.7).astype(int)
+    return X, y
+
+
+def _oblique_rows(tree):
+    return tree.inner_weights_[(tree.inner_weights_ != 0).sum(axis=1) >= 2]
+
+
+@pytest.mark.parametrize("Tree", [TAOTreeClassifier, TAOTreeRegressor])
+def test_oblique_splits_never_combine_a_declared_categorical_column(Tree):
+    X, y = _coded_data()
+    params = dict(split="oblique", max_depth=3, random_state=0)
+    free = Tree(**params).fit(X, y)
+    assert np.any(_oblique_rows(free)[:, 0] != 0)  # undeclared, codes get mixed in
+    tree = Tree(categorical_features=[0], **params).fit(X, y)
+    np.testing.assert_array_equal(tree.is_categorical_, [True, False, False, False])
+    oblique = _oblique_rows(tree)
+    assert oblique.shape[0] > 0
+    np.testing.assert_array_equal(oblique[:, 0], 0.0)
+    # The column still splits a node on its own where that helps.
+    alone = tree.inner_weights_[(tree.inner_weights_ != 0).sum(axis=1) == 1]
+    assert np.any(alone[:, 0] != 0)
+
+
+def test_categorical_features_by_index_mask_or_name_are_the_same():
+    pd = pytest.importorskip("pandas")
+    X, y = _coded_data()
+    params = dict(split="oblique", max_depth=3, random_state=0)
+    by_index = TAOTreeClassifier(categorical_features=[0], **params).fit(X, y)
+    mask = [True, False, False, False]
+    by_mask = TAOTreeClassifier(categorical_features=mask, **params).fit(X, y)
+    frame = pd.DataFrame(X, columns=["city", "a", "b", "c"])
+    by_name = TAOTreeClassifier(categorical_features=["city"], **params).fit(frame, y)
+    for tree in (by_mask, by_name):
+        np.testing.assert_array_equal(tree.is_categorical_, by_index.is_categorical_)
+        np.testing.assert_array_equal(tree.inner_weights_, by_index.inner_weights_)
+
+
+def test_categorical_features_leave_axis_trees_unchanged():
+    X, y = _coded_data()
+    plain = TAOTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    declared = TAOTreeClassifier(max_depth=3, categorical_features=[0], random_state=0)
+    declared.fit(X, y)
+    np.testing.assert_array_equal(declared.inner_weights_, plain.inner_weights_)
+    np.testing.assert_array_equal(declared.inner_bias_, plain.inner_bias_)
+    np.testing.assert_array_equal(plain.is_categorical_, [False] * 4)
+
+
+def test_all_but_one_column_categorical_leaves_one_feature_splits_only():
+    X, y = _coded_data()
+    tree = TAOTreeClassifier(
+        split="oblique", max_depth=3, categorical_features=[0, 2, 3], random_state=0
+    ).fit(X, y)
+    assert _oblique_rows(tree).shape[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("categorical_features", "as_frame", "match"),
+    [
+        ([4], False, r"indices \[4\] out of range for data with 4 features"),
+        ([True, False], False, r"one entry per feature \(4\); got 2"),
+        (["town"], True, r"names \['town'\] are not columns of X"),
+        (["city"], False, "needs a pandas DataFrame"),
+        ("city", True, "categorical_features"),  # a name needs a list around it
+    ],
+)
+def test_bad_categorical_features_are_refused(categorical_features, as_frame, match):
+    pd = pytest.importorskip("pandas")
+    X, y = _coded_data(n=100)
+    if as_frame:
+        X = pd.DataFrame(X, columns=["city", "a", "b", "c"])
+    tree = TAOTreeClassifier(split="oblique", categorical_features=categorical_features)
+    with pytest.raises(ValueError, match=match):
+        tree.fit(X, y)

@@ -197,6 +197,12 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         check_frame_columns(X)
         is_frame = isinstance(X, pd.DataFrame)
         self.categories_ = frame_categories(X) if is_frame else {}
+        # Which student columns hold category codes (told to students that ask).
+        self._category_mask = (
+            np.array([col in self.categories_ for col in X.columns])
+            if self.categories_
+            else None
+        )
         # A teacher fitted here gets string columns as pandas categoricals (which
         # HistGradientBoosting and LightGBM take); a fitted one gets X as it is.
         fit_here = not _is_fitted(self._teacher_or_default())
@@ -519,6 +525,13 @@ class _BaseDistiller(MetaEstimatorMixin, BaseEstimator):
         if self.student is None:
             return self._default_student(max_depth=5, random_state=seed)
         student = _seeded(clone(self.student), seed)
+        # A student that takes categorical_features (TAO trees) and was left None
+        # learns which columns are category codes, so that no oblique split mixes
+        # them with other columns; the user's own estimator is left as it is.
+        mask = getattr(self, "_category_mask", None)
+        params = student.get_params(deep=False)  # clone() needs it: always there
+        if mask is not None and params.get("categorical_features", "") is None:
+            student.set_params(categorical_features=mask.copy())
         # verbose reaches interpretkd's own students (the soft tree's epoch bar);
         # other libraries' verbose output (solver traces) is left as the user set it.
         final = final_estimator(student)

@@ -9,8 +9,9 @@ __all__ = ["STUDENT_KINDS", "student_kind"]
 
 #: The student kinds :func:`fidelity_curve` knows by name.
 STUDENT_KINDS = ("tao-oblique", "tao-axis", "cart", "soft-tree")
-# Parameters that say nothing about the kind of a student (see student_kind).
-_SIZE_AND_SEED = {"max_depth", "random_state", "verbose"}
+# Parameters that say nothing about the kind of a student (see student_kind); the
+# distillers set categorical_features on a TAO student from the data's columns.
+_SIZE_AND_SEED = {"max_depth", "random_state", "verbose", "categorical_features"}
 
 
 def _named_student(name: str, is_clf: bool):
@@ -42,7 +43,8 @@ def student_kind(estimator) -> str | None:
     """The name in ``STUDENT_KINDS`` of the kind of ``estimator``, or None.
 
     A kind matches when the class is the same and every parameter other than
-    ``max_depth``, ``random_state`` and ``verbose`` has its value in that kind.
+    ``max_depth``, ``random_state``, ``verbose`` and ``categorical_features`` (which
+    a distiller sets from the data) has its value in that kind.
 
     Examples
     --------

@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from interpretkd._tabular import resolve_categorical
 from interpretkd.tao._optimiser import _TAOOptimiser
 from interpretkd.tao._routing import _route, _route_path
 
@@ -31,6 +32,7 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "split": [StrOptions({"axis", "oblique"})],
         "max_features_per_split": [Interval(Integral, 1, None, closed="left"), None],
+        "categorical_features": ["array-like", None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_init": [Interval(Integral, 1, None, closed="left")],
@@ -51,6 +53,7 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         min_samples_leaf=1,
         split="axis",
         max_features_per_split=3,
+        categorical_features=None,
         max_iter=10,
         tol=0.0,
         n_init=1,
@@ -64,6 +67,7 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.split = split
         self.max_features_per_split = max_features_per_split
+        self.categorical_features = categorical_features
         self.max_iter = max_iter
         self.tol = tol
         self.n_init = n_init
@@ -81,6 +85,17 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
                 f"person reads); got {self.max_depth}."
             )
         return int(self.max_depth)
+
+    def _categorical_mask(self, n_features: int) -> np.ndarray:
+        """``categorical_features`` resolved against the validated X of ``fit``."""
+        declared = resolve_categorical(
+            self.categorical_features,
+            n_features,
+            getattr(self, "feature_names_in_", None),
+        )
+        mask = np.zeros(n_features, dtype=bool)
+        mask[sorted(declared)] = True
+        return mask
 
     def _x_dtype(self):
         # Axis trees work on float32 like scikit-learn's trees, so that as_sklearn()

@@ -46,8 +46,16 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
         where it does at least as well.
     max_features_per_split : int or None, default=3
         Most features an oblique split uses (None: all). Ignored for axis splits.
-    max_iter : int, default=10
-        Most TAO rounds (one round updates every node once).
+    categorical_features : array-like of int, bool or str, default=None
+        Columns that hold category codes (numbers without order), as in
+        scikit-learn's ``HistGradientBoostingClassifier``: column indices, a boolean
+        mask with one entry per feature, or column names (when ``X`` is a DataFrame
+        with string column names); None for none. An oblique split never combines
+        a categorical column with other columns: the linear splits use the other
+        columns only, and a categorical column can split a node on its own (a
+        one-feature threshold on its codes, as in any tree). Axis trees are
+        unchanged. A distiller fit on a DataFrame with category columns sets this
+        to those columns in its fitted ``student_`` when it was left None.
     tol : float, default=0.0
         Stop when a round lowers the training loss by at most ``tol`` times the loss.
         TAO also stops when a round changes no split.
@@ -92,6 +100,9 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
         Standard deviation of each feature on the training rows (weighted by
         ``sample_weight``; 1.0 for a constant feature). Export writes an oblique
         split led by its term of largest ``|weight| * feature_scale_``.
+    is_categorical_ : ndarray of shape (n_features,), dtype=bool
+        The columns ``categorical_features`` declares: no oblique split gives
+        them a weight alongside another column.
     n_iter_ : int
         TAO rounds run (at least 1).
     history_ : list of dict
@@ -312,6 +323,10 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
         :meth:`as_sklearn`); ``"oblique"``: a sparse linear split per node.
     max_features_per_split : int or None, default=3
         Most features an oblique split uses (None: all). Ignored for axis splits.
+    categorical_features : array-like of int, bool or str, default=None
+        Columns that hold category codes: indices, a boolean mask or column names.
+        Oblique splits never combine them with other columns (see
+        :class:`TAOTreeClassifier`); axis trees are unchanged.
     max_iter : int, default=10
         Most TAO rounds.
     tol : float, default=0.0
@@ -343,6 +358,8 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
     feature_scale_ : ndarray of shape (n_features,)
         Standard deviation of each feature on the training rows, as for the
         classifier.
+    is_categorical_ : ndarray of shape (n_features,), dtype=bool
+        The columns ``categorical_features`` declares.
     n_iter_ : int
     history_ : list of dict
         Per round: training ``loss`` (weighted mean squared error) and ``n_changed``.

@@ -118,6 +118,7 @@ def to_hard_tree(soft_tree, *, max_features_per_split=None):
     est.n_features_in_ = int(soft_tree.n_features_in_)
     if hasattr(soft_tree, "feature_names_in_"):
         est.feature_names_in_ = soft_tree.feature_names_in_
+    est.is_categorical_ = np.zeros(p, dtype=bool)  # a soft tree declares none
     est._feat_idx = np.tile(np.arange(p, dtype=np.intp), (n_inner, 1))
     est._feat_val = W
     est._bias = b

@@ -38,6 +38,9 @@ class _TAOOptimiser:
                 "sample_weight must be non-negative; got a negative weight. Pass "
                 "zero to ignore a row."
             )
+        # Category codes have no order: an oblique split never mixes them with
+        # other columns (axis splits on them stay, as in every tree).
+        self.is_categorical_ = self._categorical_mask(p)
         rng = check_random_state(self.random_state)
         width = 1
         if self.split == "oblique":
@@ -323,6 +326,8 @@ class _TAOOptimiser:
 
         mfps = self.max_features_per_split
         width = p if mfps is None else min(int(mfps), p)
+        # Columns an oblique split may combine: the non-categorical ones.
+        combinable = np.flatnonzero(~self.is_categorical_)
         out_idx = np.zeros((n_nodes, width), dtype=np.intp)
         out_val = np.zeros((n_nodes, width))
         out_idx[:, :1] = best_idx
@@ -331,10 +336,12 @@ class _TAOOptimiser:
         order = np.argsort(local[rows_of], kind="stable")
         rows_sorted = rows_of[order]
         bounds = np.concatenate(([0], np.cumsum(counts)))
+        if combinable.size < 2:
+            return best_err, out_idx, out_val, best_bias
         for j in np.flatnonzero(counts >= 2):
             rows = rows_sorted[bounds[j] : bounds[j + 1]]
             cand = self._oblique_candidate(
-                X, rows, cost_left, cost_right, msl, width, rng
+                X, rows, cost_left, cost_right, msl, width, combinable, rng
             )
             if cand is None:
                 continue
@@ -346,8 +353,14 @@ class _TAOOptimiser:
                 best_bias[j] = cbias
         return best_err, out_idx, out_val, best_bias
 
-    def _oblique_candidate(self, X, rows, cost_left, cost_right, msl, width, rng):
-        """Sparse linear split for one node: L1 logistic regression, exact bias."""
+    def _oblique_candidate(
+        self, X, rows, cost_left, cost_right, msl, width, combinable, rng
+    ):
+        """Sparse linear split for one node: L1 logistic regression, exact bias.
+
+        Only the columns ``combinable`` enter it; the split has at most ``width``
+        terms.
+        """
         from sklearn.linear_model import LogisticRegression
 
         care = rows[(cost_left[rows] > 0) | (cost_right[rows] > 0)]
@@ -358,12 +371,12 @@ class _TAOOptimiser:
             return None
         weight = np.abs(cost_left[care] - cost_right[care])
         weight = weight / weight.mean()
-        Xc = np.asarray(X[care], dtype=np.float64)
+        Xc = np.asarray(X[np.ix_(care, combinable)], dtype=np.float64)
         mean = Xc.mean(axis=0)
         scale = Xc.std(axis=0)
         scale[scale == 0] = 1.0
         Z = (Xc - mean) / scale
-        p = X.shape[1]
+        p = combinable.size
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             if width < p:
@@ -389,7 +402,7 @@ class _TAOOptimiser:
         coef = coef / np.abs(coef).max()
         cidx = np.zeros(width, dtype=np.intp)
         cval = np.zeros(width)
-        cidx[: keep.size] = keep
+        cidx[: keep.size] = combinable[keep]
         cval[: keep.size] = coef
         proj = _project(
             X,
