@@ -928,3 +928,44 @@ def test_bad_sizes_are_usage_errors(workdir, extra, fragment):
     if "--student" in extra:
         args = args[: args.index("--student")] + args[args.index("--student") + 2 :]
     _assert_error(invoke(*args, *extra), 2, fragment, "--sizes")
+
+
+@pytest.mark.parametrize(
+    ("student", "extra", "depth"),
+    [("tao-oblique", [], 12), ("tao-axis", ["--max-depth", "4"], 4), ("tree", [], 12)],
+)
+def test_max_leaves_gives_a_tree_within_the_budget(workdir, student, extra, depth):
+    root = workdir[0]
+    out = root / f"budget-{student}.skops"
+    args = [*_distill_args(root, out=out), "--max-leaves", "5", *extra, "-q"]
+    args[args.index("--student") + 1] = student
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    tree = io.load(out).student_
+    params = tree.get_params()
+    assert params["max_leaf_nodes"] == 5
+    # Without --max-depth the depth only caps the budgeted tree.
+    assert params["max_depth"] == depth
+    X = _classification_frame().drop(columns=["label"])
+    leaves = np.unique(tree.apply(X))
+    assert 2 <= leaves.size <= 5
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        (["--student", "soft-tree"], "soft-tree student has no leaf budget"),
+        (["--student", "linear"], "linear student has no leaf budget"),
+        (["--sizes", "2..4"], "--sizes compares students by depth"),
+        (["--max-leaves", "1"], "--max-leaves"),
+    ],
+)
+def test_max_leaves_is_refused_where_it_means_nothing(workdir, extra, fragment):
+    root = workdir[0]
+    args = [*_distill_args(root), "--max-leaves", "8"]
+    for i in range(0, len(extra), 2):  # later options win
+        if extra[i] in args:
+            args[args.index(extra[i]) + 1] = extra[i + 1]
+        else:
+            args += extra[i : i + 2]
+    _assert_error(invoke(*args), 2, fragment)

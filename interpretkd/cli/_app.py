@@ -15,6 +15,7 @@ from interpretkd.cli._common import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_STUDENT,
     DEMO_MARKER,
+    LEAF_BUDGET_DEPTH,
     STUDENTS,
     TASKS,
     FiniteFloat,
@@ -114,7 +115,27 @@ def _student_options(max_depth: int):
             show_default=True,
             help="Depth of a tree student.",
         ),
+        click.option(
+            "--max-leaves",
+            type=click.IntRange(2, 4096),
+            help="A leaf budget for a tree student instead of a depth: at most this "
+            "many leaves, spent where they buy the most (the tree may grow deeper "
+            f"on one side; --max-depth caps it, {LEAF_BUDGET_DEPTH} unless given). "
+            "For the same number of leaves it is more faithful than a full tree.",
+        ),
     )
+
+
+def _leaf_budget_depth(options: dict) -> None:
+    """With --max-leaves and no --max-depth given, the depth is only a cap."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    if (
+        options.get("max_leaves") is not None
+        and ctx.get_parameter_source("max_depth") is ParameterSource.DEFAULT
+    ):
+        options["max_depth"] = LEAF_BUDGET_DEPTH
 
 
 _teacher_options = _options(
@@ -269,6 +290,7 @@ def distill(teacher, data, target, out, quiet, **options):
     """
     options["class_names"] = parse_class_names(options.pop("class_names"))
     options["sizes"] = parse_sizes(options.pop("sizes"))
+    _leaf_budget_depth(options)
     run_distill(teacher, data, target, out, quiet=quiet, **options)
 
 
@@ -442,13 +464,15 @@ def predict(student, data, out, proba, trust, force, quiet):
 )
 @_student_options(3)
 @_common
-def demo(out, student, max_depth, quiet):
+def demo(out, student, max_depth, max_leaves, quiet):
     """Distill an XGBoost model of the breast-cancer data into a small tree.
 
     Trains an XGBoost teacher on scikit-learn's bundled Wisconsin breast-cancer data,
     saves it and the data in --out, and runs 'interpretkd distill' on them: the
     student, its picture and a report land next to them.
     """
+    options = {"max_depth": max_depth, "max_leaves": max_leaves}
+    _leaf_budget_depth(options)
     import xgboost
     from sklearn.datasets import load_breast_cancer
     from sklearn.model_selection import train_test_split
@@ -498,7 +522,7 @@ def demo(out, student, max_depth, quiet):
         "target",
         paths["student.skops"],
         student=student,
-        max_depth=max_depth,
+        **options,
         render=paths["tree.svg"],
         report=paths["report.html"],
         random_state=0,

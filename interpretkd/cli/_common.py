@@ -17,6 +17,10 @@ import click
 # fidelity_size.md) and reads as short inequalities; docs/cli.md gives the figures.
 STUDENTS = ("tao-oblique", "tao-axis", "soft-tree", "tree", "linear")
 DEFAULT_STUDENT = "tao-oblique"
+# The depth cap of a tree grown to a leaf budget when --max-depth is not given,
+# and the students that take a budget (a soft tree always has 2**depth leaves).
+LEAF_BUDGET_DEPTH = 12
+LEAF_BUDGET_KINDS = ("tao-oblique", "tao-axis", "tree")
 # Kinds of student with a depth, as fidelity_curve names them.
 CURVE_KINDS = {
     "tao-oblique": "tao-oblique",
@@ -205,12 +209,16 @@ def _split_target(frame, target: str, data: str):
     return frame.drop(columns=[target]), y
 
 
-def _make_student(kind: str, task: str, max_depth: int, random_state, quiet: bool):
+def _make_student(
+    kind: str, task: str, max_depth: int, random_state, quiet: bool, max_leaves=None
+):
     if kind in ("tao-oblique", "tao-axis"):
         from interpretkd.tao import TAOTreeClassifier, TAOTreeRegressor
 
         cls = TAOTreeClassifier if task == "classification" else TAOTreeRegressor
-        params = dict(max_depth=max_depth, random_state=random_state)
+        params = dict(
+            max_depth=max_depth, max_leaf_nodes=max_leaves, random_state=random_state
+        )
         if kind == "tao-oblique":
             params.update(split="oblique", max_features_per_split=3)
         else:
@@ -240,7 +248,9 @@ def _make_student(kind: str, task: str, max_depth: int, random_state, quiet: boo
             if task == "classification"
             else DecisionTreeRegressor
         )
-        return cls(max_depth=max_depth, random_state=random_state)
+        return cls(
+            max_depth=max_depth, max_leaf_nodes=max_leaves, random_state=random_state
+        )
     from sklearn.linear_model import LinearRegression, LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -262,6 +272,7 @@ def _make_distiller(
     alpha: float,
     random_state,
     quiet: bool,
+    max_leaves: int | None = None,
     **options,
 ):
     """The distiller ``distill`` fits, in memory or on a Dask cluster."""
@@ -269,7 +280,9 @@ def _make_distiller(
 
     common = dict(
         teacher=teacher,
-        student=_make_student(student, task, max_depth, random_state, quiet),
+        student=_make_student(
+            student, task, max_depth, random_state, quiet, max_leaves=max_leaves
+        ),
         alpha=alpha,
         random_state=random_state,
         verbose=int(not quiet),

@@ -8,6 +8,7 @@ from interpretkd.cli._common import (
     CURVE_KINDS,
     DEFAULT_MAX_DEPTH,
     DEFAULT_STUDENT,
+    LEAF_BUDGET_KINDS,
     _finish,
     _make_distiller,
     _outputs_free,
@@ -28,6 +29,7 @@ def run_distill(
     unlabeled: str | None = None,
     student: str = DEFAULT_STUDENT,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    max_leaves: int | None = None,
     temperature: float = 1.0,
     alpha: float = 0.0,
     augment: str = "none",
@@ -90,6 +92,18 @@ def run_distill(
             f"students ({', '.join(CURVE_KINDS)}).",
             param_hint="--sizes",
         )
+    if max_leaves is not None and student not in LEAF_BUDGET_KINDS:
+        raise click.BadParameter(
+            f"a {student} student has no leaf budget; --max-leaves applies to "
+            f"{', '.join(LEAF_BUDGET_KINDS)} students.",
+            param_hint="--max-leaves",
+        )
+    if max_leaves is not None and sizes is not None:
+        raise click.BadParameter(
+            "--sizes compares students by depth; leave --max-leaves out to draw the "
+            "curve, then distill at the leaf budget you choose.",
+            param_hint="--sizes",
+        )
     if task == "regression" and temperature != 1.0:
         raise click.BadParameter(
             "the temperature softens class probabilities; the teacher is a "
@@ -105,6 +119,7 @@ def run_distill(
         alpha=alpha,
         random_state=random_state,
         quiet=quiet,
+        max_leaves=max_leaves,
         augment=None if augment == "none" else augment,
         n_synthetic=n_synthetic,
     )
