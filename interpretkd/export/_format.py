@@ -69,14 +69,19 @@ def _num(v, precision: int) -> str:
     return "0" if text in ("-0", "-0.") else text
 
 
-def _cut(v, precision: int) -> str:
-    """A threshold: ``precision`` digits after the point, and at least
+def _threshold_digits(v: float, precision: int) -> int:
+    """Digits after the point for a threshold: ``precision``, and at least
     ``precision`` significant digits (``-0.0212``, not ``-0.021``, for a feature
     whose values are all near zero)."""
-    v = float(v)
     if v != 0.0 and np.isfinite(v):
-        precision = max(precision, precision - 1 - int(np.floor(np.log10(abs(v)))))
-    return _num(v, precision)
+        return max(precision, precision - 1 - int(np.floor(np.log10(abs(v)))))
+    return precision
+
+
+def _cut(v, precision: int) -> str:
+    """A threshold to ``precision`` digits (see :func:`_threshold_digits`)."""
+    v = float(v)
+    return _num(v, _threshold_digits(v, precision))
 
 
 def _threshold_test(
@@ -95,43 +100,35 @@ def _threshold_test(
     compares float64, for which the test holds to float32 resolution.
     """
     t = float(t)
-    strict = False
-    text = _cut(t, precision)
+    digits, strict = _threshold_digits(t, precision), False
     if exact and np.isfinite(t):
-        text, strict = _exact_cut(-t if flipped else t, precision)
-        if flipped:
-            text = (
-                text[1:]
-                if text.startswith("-")
-                else ("0" if text == "0" else "-" + text)
-            )
+        # value >= t is -value <= -t; rounding is symmetric, so -t's digits serve t.
+        digits, strict = _exact_digits(-t if flipped else t, digits)
     if flipped:
         op = (">" if strict else ">=") if go_left else ("<=" if strict else "<")
     else:
         op = ("<" if strict else "<=") if go_left else (">=" if strict else ">")
-    return f"{op} {text}"
+    return f"{op} {_num(t, digits)}"
 
 
-def _exact_cut(t: float, precision: int) -> tuple[str, bool]:
-    """The shortest decimal ``d`` and whether the test is strict, such that for every
-    float32 ``v``: ``v <= t`` exactly when ``decimal(v) <= d`` (``< d`` if strict)."""
+def _exact_digits(t: float, digits: int) -> tuple[int, bool]:
+    """The fewest digits (from ``digits``) for a decimal ``d`` of ``t``, and whether
+    the test is strict, such that for every float32 ``v``: ``v <= t`` exactly when
+    ``decimal(v) <= d`` (``< d`` if strict)."""
     below = np.float32(t)
     if float(below) > t:
         below = np.nextafter(below, np.float32(-np.inf))
     above = np.nextafter(below, np.float32(np.inf))
     low = float(np.format_float_positional(below, unique=True))
     high = float(np.format_float_positional(above, unique=True))
-    if t != 0.0:
-        precision = max(precision, precision - 1 - int(np.floor(np.log10(abs(t)))))
     # float32 carries about 7 significant digits: 9 more always suffice.
-    for digits in range(precision, precision + 10):
-        text = _num(t, digits)
-        shown = float(text)
+    for n in range(digits, digits + 10):
+        shown = float(_num(t, n))
         if low <= shown < high:
-            return text, False
+            return n, False
         if low < shown <= high:
-            return text, True
-    return np.format_float_positional(below, unique=True), False
+            return n, True
+    return digits + 10, False
 
 
 def _check_precision(precision) -> int:
@@ -279,13 +276,6 @@ def _lhs_terms(view, split: _Split, precision: int, times: str = TIMES) -> list[
     if split.hidden:
         out.append(f"(+ {split.hidden} smaller term{'s' if split.hidden > 1 else ''})")
     return out
-
-
-def _split_ops(split: _Split, go_left: bool) -> str:
-    """The comparison a row meets to take one branch."""
-    if split.flipped:
-        return ">=" if go_left else "<"
-    return "<=" if go_left else ">"
 
 
 def _oblique_condition(view, node, go_left, precision, top_k) -> str:

@@ -111,8 +111,7 @@ def _soft_node_text(view, node, precision, top_k) -> str:
     t = _cut(split.threshold, precision)
     k = _sig(split.steepness, max(precision, 1))
     if split.flipped:  # right as the sum falls below the threshold
-        single = len(split.shown) == 1 and not split.hidden
-        gap = f"{t} - {lhs}" if single else f"{t} - ({lhs})"
+        gap = f"{t} - {lhs}" if split.one_term else f"{t} - ({lhs})"
     elif split.threshold < 0:
         gap = f"{lhs} + {_cut(-split.threshold, precision)}"
     else:
