@@ -930,6 +930,81 @@ def test_bad_sizes_are_usage_errors(workdir, extra, fragment):
     _assert_error(invoke(*args, *extra), 2, fragment, "--sizes")
 
 
+def _printed_curve(out: str, title: str) -> tuple[list[int], dict]:
+    """The sizes and the rows of the fidelity table the command printed."""
+    table = out[out.index(title) :].splitlines()
+    header = table[1].split()
+    rows = {
+        line.split()[0]: [float(v) for v in line.split()[1:]] for line in table[3:6]
+    }
+    return [int(v) for v in header[1:]], {"name": header[0], **rows}
+
+
+def test_sizes_by_leaves_save_the_chosen_budget_and_print_leaves(workdir):
+    root = workdir[0]
+    out = root / "by-leaves.skops"
+    args = _distill_args(root, out=out)
+    result = invoke(*args, "--sizes", "4,8", "--size-by", "leaves")
+    assert result.exit_code == 0, result.output
+    text = result.output
+    title = "held-out fidelity by leaf budget (3-fold cross-validation"
+    assert title in text and "depth" not in text
+    sizes, rows = _printed_curve(text, title)
+    assert sizes == [4, 8] and rows.pop("name") == "leaves"
+    assert {"cart", "tao-axis", "tao-oblique"} == set(rows)
+    # The tree student gets the smallest budget within 0.01 of the best of its kind
+    # (CART on the curve), read off the printed table (4 decimals: a hair of slack).
+    cart = rows["cart"]
+    close = [n for n, v in zip(sizes, cart) if v >= max(cart) - 0.01 - 1e-4]
+    budget = close[0]
+    assert f"Chosen: the tree student with at most {budget} leaves" in text
+    assert f"Distilling into a tree student with at most {budget} leaves" in text
+    line = next(s for s in text.splitlines() if s.startswith("this model:"))
+    value = cart[sizes.index(budget)]
+    assert line == f"this model: cart with at most {budget} leaves: {value:.4f}"
+    recommended = next(s for s in text.splitlines() if s.startswith("recommended:"))
+    assert "with at most" in recommended and "smallest leaf budget" in recommended
+    # The student written keeps its budget, under the depth cap of 12.
+    tree = io.load(out).student_
+    assert tree.get_params()["max_leaf_nodes"] == budget
+    assert tree.get_params()["max_depth"] == 12
+    X = _classification_frame().drop(columns=["label"])
+    assert 2 <= np.unique(tree.apply(X)).size <= budget
+
+
+def test_max_leaves_on_a_leaf_curve_is_marked_in_the_report(workdir):
+    root = workdir[0]
+    page = root / "leaf-curve.html"
+    args = [*_distill_args(root), "--max-leaves", "4", "--sizes", "4,8"]
+    result = invoke(*args, "--size-by", "leaves", "--report", str(page))
+    assert result.exit_code == 0, result.output
+    assert "Chosen:" not in result.output  # --max-leaves decides the budget
+    assert "this model: cart with at most 4 leaves: " in result.output
+    html = page.read_text()
+    assert "This model (cart, at most 4 leaves)" in html
+    assert "smallest leaf budget" in html
+
+
+@pytest.mark.parametrize(
+    ("extra", "fragments"),
+    [
+        (["--sizes", "1,8", "--size-by", "leaves"], ["not a list of leaf budgets"]),
+        (["--sizes", "8,9999", "--size-by", "leaves"], ["2 to 4096", "--sizes"]),
+        (["--size-by", "leaves"], ["--size-by", "give the leaf budgets"]),
+        (
+            ["--sizes", "4,8", "--size-by", "leaves", "--student", "soft-tree"],
+            ["soft-tree student has no leaf budget", "--size-by depth"],
+        ),
+        (["--sizes", "4,8", "--size-by", "nodes"], ["--size-by", "'nodes'"]),
+    ],
+)
+def test_bad_leaf_sizes_are_usage_errors(workdir, extra, fragments):
+    args = _distill_args(workdir[0])
+    if "--student" in extra:
+        args = args[: args.index("--student")] + args[args.index("--student") + 2 :]
+    _assert_error(invoke(*args, *extra), 2, *fragments)
+
+
 @pytest.mark.parametrize(
     ("student", "extra", "depth"),
     [("tao-oblique", [], 12), ("tao-axis", ["--max-depth", "4"], 4), ("tree", [], 12)],

@@ -331,8 +331,9 @@ def check_class_count(names: list[str] | None, task: str, classes) -> None:
         )
 
 
-def parse_sizes(text: str | None) -> list[int] | None:
-    """``--sizes 2..8`` (a range, both ends included) or ``--sizes 2,4,6``."""
+def parse_sizes(text: str | None, size_by: str = "depth") -> list[int] | None:
+    """``--sizes 2..8`` (a range, both ends included) or ``--sizes 2,4,6``: depths
+    from 1 to 16, or with ``--size-by leaves`` leaf budgets from 2 to 4096."""
     if text is None:
         return None
     try:
@@ -343,10 +344,20 @@ def parse_sizes(text: str | None) -> list[int] | None:
             sizes = [int(v) for v in text.split(",")]
     except ValueError:
         sizes = []
+    if size_by == "leaves":
+        if not sizes or min(sizes) < 2 or max(sizes) > 2**LEAF_BUDGET_DEPTH:
+            raise click.BadParameter(
+                f"{text!r} is not a list of leaf budgets; give a list such as "
+                "8,16,32,64 (budgets from 2 to 4096 leaves), or a range such as "
+                "4..12 (every budget in it).",
+                param_hint="--sizes",
+            )
+        return sorted(set(sizes))
     if not sizes or min(sizes) < 1 or max(sizes) > 16:
         raise click.BadParameter(
             f"{text!r} is not a list of depths; give a range such as 2..8 or a "
-            "list such as 2,4,6 (depths from 1 to 16).",
+            "list such as 2,4,6 (depths from 1 to 16), or leaf budgets with "
+            "--size-by leaves.",
             param_hint="--sizes",
         )
     return sorted(set(sizes))
@@ -382,20 +393,26 @@ def _write_report(report, path: str, force: bool) -> None:
 def _print_curve(curve, distilled) -> None:
     frame = curve.to_frame()
     table = frame.pivot(index="student", columns="size", values="fidelity")
+    by_leaves = curve.size_by == "leaves"
+    table.columns.name = "leaves" if by_leaves else "depth"
     folds = (
         f"{curve.n_folds}-fold cross-validation"
         if curve.n_folds > 1
         else "one held-out split"
     )
-    click.echo(f"held-out fidelity by depth ({folds} on the training rows):")
+    what = "leaf budget" if by_leaves else "depth"
+    click.echo(f"held-out fidelity by {what} ({folds} on the training rows):")
     click.echo(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    name = curve.student_name(distilled.student_)
-    depth = distilled.student_.get_params(deep=False).get("max_depth")
-    if name is not None and depth in table.columns and name in table.index:
-        click.echo(f"this model: {name} at depth {depth}: {table.loc[name, depth]:.4f}")
+    here = curve.locate(distilled.student_)
+    if here is not None:
+        name, size = here
+        click.echo(
+            f"this model: {name} {curve.describe_size(size)}: "
+            f"{table.loc[name, size]:.4f}"
+        )
     rec = curve.recommended
     click.echo(
-        f"recommended: {rec['student']} at depth {rec['size']} "
+        f"recommended: {rec['student']} {curve.describe_size(rec['size'])} "
         f"(fidelity {rec['fidelity']:.4f}; {rec['rule']})"
     )
 
@@ -416,10 +433,12 @@ def _finish(
     X_train=None,
     y_train=None,
     sizes: list[int] | None = None,
+    curve=None,
     teacher_trained_on_X: bool | None = None,
 ) -> dict:
     """Measure the fitted distiller on the held-out rows, print the figures (and
-    the fidelity curve for ``sizes``), and write the student, picture and report.
+    the fidelity curve: ``curve``, or one by depth computed for ``sizes``), and
+    write the student, picture and report.
     """
     from interpretkd import io
     from interpretkd.report import distillation_report
@@ -428,8 +447,7 @@ def _finish(
     task = "classification" if classes is not None else "regression"
     check_class_count(class_names, task, classes)
     names = None if class_names is None else dict(zip(classes, class_names))
-    curve = None
-    if sizes is not None:
+    if curve is None and sizes is not None:
         _say(quiet, f"Distilling students of depths {sizes[0]}..{sizes[-1]} (3 folds)")
         curve = {"sizes": sizes, "cv": 3}
     result = distillation_report(

@@ -46,6 +46,7 @@ def run_distill(
     scheduler: str | None = None,
     class_names: list[str] | None = None,
     sizes: list[int] | None = None,
+    size_by: str = "depth",
     teacher_trained_on_data: bool | None = None,
 ) -> dict:
     """Distill a saved teacher into a student file: the body of ``distill``, ``demo``.
@@ -54,6 +55,8 @@ def run_distill(
     parser (``--holdout`` in [0, 1), finite numbers); outputs are checked here,
     before any work. ``teacher_trained_on_data``: whether the teacher was trained
     on the rows of ``data`` (the report labels its scores so); None: not said.
+    ``size_by="leaves"``: ``sizes`` are leaf budgets; without ``max_leaves`` the
+    student gets the budget the curve recommends for its kind.
     """
     from sklearn.model_selection import train_test_split
 
@@ -86,11 +89,25 @@ def run_distill(
     )
     task = io.teacher_task(teacher)
     check_class_count(class_names, task, getattr(teacher, "classes_", None))
+    if size_by == "leaves" and sizes is None:
+        raise click.BadParameter(
+            "--size-by says what --sizes count; give the leaf budgets to compare "
+            "too, e.g. --sizes 8,16,32,64 --size-by leaves.",
+            param_hint="--size-by",
+        )
     if sizes is not None and student not in CURVE_KINDS:
         raise click.BadParameter(
             f"a {student} student has no depth to choose; --sizes compares tree "
             f"students ({', '.join(CURVE_KINDS)}).",
             param_hint="--sizes",
+        )
+    if size_by == "leaves" and student not in LEAF_BUDGET_KINDS:
+        raise click.BadParameter(
+            f"a {student} student has no leaf budget (a soft tree always has "
+            f"2**depth leaves); --size-by leaves compares "
+            f"{', '.join(LEAF_BUDGET_KINDS)} students. Choose one of them with "
+            "--student, or compare depths (--size-by depth).",
+            param_hint="--size-by",
         )
     if max_leaves is not None and student not in LEAF_BUDGET_KINDS:
         raise click.BadParameter(
@@ -98,10 +115,11 @@ def run_distill(
             f"{', '.join(LEAF_BUDGET_KINDS)} students.",
             param_hint="--max-leaves",
         )
-    if max_leaves is not None and sizes is not None:
+    if max_leaves is not None and sizes is not None and size_by != "leaves":
         raise click.BadParameter(
-            "--sizes compares students by depth; leave --max-leaves out to draw the "
-            "curve, then distill at the leaf budget you choose.",
+            "--sizes compares students by depth; add --size-by leaves to compare "
+            "leaf budgets (this model is then marked on the curve), or leave "
+            "--max-leaves out.",
             param_hint="--sizes",
         )
     if task == "regression" and temperature != 1.0:
@@ -178,9 +196,23 @@ def run_distill(
         X_fit, X_eval, y_fit, y_eval = X, X, y, y
         where = f"the {len(X)} training rows (no held-out split)"
 
+    curve = None
+    if size_by == "leaves":
+        curve = _leaf_curve(teacher, distilled, X_fit, y_fit, sizes, quiet)
+        if max_leaves is None:  # the budget the curve recommends for this kind
+            rec = curve.recommend(student=CURVE_KINDS[student])
+            distilled.student.set_params(max_leaf_nodes=rec["size"])
+            _say(
+                quiet,
+                f"Chosen: the {student} student with at most {rec['size']} leaves "
+                f"({rec['rule']} of its kind; --max-leaves N sets it yourself)",
+            )
+    budget = distilled.student.get_params(deep=False).get("max_leaf_nodes")
     _say(
         quiet,
-        f"Distilling into a {student} student on {len(X_fit)} rows"
+        f"Distilling into a {student} student"
+        + (f" with at most {budget} leaves" if budget is not None else "")
+        + f" on {len(X_fit)} rows"
         + (f" and {len(pool)} unlabeled rows" if pool is not None else ""),
     )
     distilled.fit(X_fit, y_fit, X_unlabeled=pool)
@@ -194,5 +226,33 @@ def run_distill(
         X_train=X_fit if held_out else None,
         y_train=y_fit if held_out else None,
         sizes=sizes,
+        curve=curve,
         teacher_trained_on_X=teacher_trained_on_data,
+    )
+
+
+def _leaf_curve(teacher, distilled, X, y, sizes: list[int], quiet: bool):
+    """Held-out fidelity of the tree kinds at each leaf budget, on 3 folds of the
+    training rows, distilled as ``distilled`` distills (its other options)."""
+    from interpretkd.selection import fidelity_curve
+
+    _say(
+        quiet,
+        f"Distilling students with at most {sizes[0]}..{sizes[-1]} leaves (3 folds)",
+    )
+    params = {
+        key: value
+        for key, value in distilled.get_params(deep=False).items()
+        if key not in ("teacher", "student", "random_state", "verbose")
+    }
+    return fidelity_curve(
+        teacher,
+        X,
+        y,
+        students=("tao-oblique", "tao-axis", "cart"),
+        sizes=sizes,
+        size_by="leaves",
+        cv=3,
+        distiller_params=params,
+        random_state=distilled.random_state,
     )

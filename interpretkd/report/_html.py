@@ -241,21 +241,24 @@ def _figure_svg(fig) -> str:
 def _curve_section(report: DistillationReport) -> str:
     curve = report.curve
     distilled = report.distilled
-    params = distilled.student_.get_params(deep=False)
-    name = curve.student_name(distilled.student_)
-    size = params.get("max_depth")
+    # Where this model stands on the curve: its kind and its depth, or its leaf
+    # budget for a curve by leaves (FidelityCurve.locate says which).
+    mark = curve.locate(distilled.student_)
     frame = curve.to_frame()
-    mark = None
-    here = ""
-    if name is not None and size in set(frame["size"]):
-        mark = (name, size)
+    by_leaves = curve.size_by == "leaves"
+    if mark is not None:
+        name, size = mark
         row = frame[(frame["student"] == name) & (frame["size"] == size)].iloc[0]
+        where = f"at most {size} leaves" if by_leaves else f"depth {size}"
         here = (
-            f"This model ({name}, depth {size}) on the curve: held-out fidelity "
+            f"This model ({name}, {where}) on the curve: held-out fidelity "
             f"{row['fidelity']:.4f} &plusmn; {row['fidelity_se']:.4f}. "
         )
     else:
-        here = "This model's kind and depth are not on the curve, so it is not marked. "
+        what = "leaf budget" if by_leaves else "depth"
+        here = (
+            f"This model's kind and {what} are not on the curve, so it is not marked. "
+        )
     rec = curve.recommended
     folds = (
         f"{curve.n_folds}-fold cross-validation"
@@ -265,8 +268,9 @@ def _curve_section(report: DistillationReport) -> str:
     text = (
         f"<p>Each point is a student distilled on part of the training rows and "
         f"measured on the rest ({folds}): held-out fidelity, with its standard "
-        f"error. {here}Recommended: <b>{_esc(rec['student'])} at depth "
-        f"{rec['size']}</b> (held-out fidelity {rec['fidelity']:.4f}; best "
+        f"error. {here}Recommended: <b>{_esc(rec['student'])} "
+        f"{curve.describe_size(rec['size'])}</b> (held-out fidelity "
+        f"{rec['fidelity']:.4f}; best "
         f"{rec['best_fidelity']:.4f}), {_esc(rec['rule'])}.</p>"
     )
     table = frame.to_html(

@@ -28,14 +28,20 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from interpretkd.metrics import student_complexity
-from interpretkd.selection._kinds import STUDENT_KINDS, _named_student
+from interpretkd.selection._kinds import (
+    LEAF_BUDGET_MAX_DEPTH,
+    SIZE_BY,
+    STUDENT_KINDS,
+    _named_student,
+    _size_params,
+)
 from interpretkd.selection._result import FidelityCurve, _is_tolerance
 from interpretkd.teachers import as_teacher
 
 __all__ = ["fidelity_curve", "FidelityCurve"]
 
 
-def _check_students(students, is_clf: bool) -> dict:
+def _check_students(students, is_clf: bool, size_by: str = "depth") -> dict:
     if isinstance(students, str) or hasattr(students, "fit"):
         students = [students]
     if isinstance(students, Mapping):
@@ -56,11 +62,25 @@ def _check_students(students, is_clf: bool) -> dict:
     for name, est in items:
         if isinstance(est, str):
             est = _named_student(est, is_clf)
-        if not hasattr(est, "fit") or "max_depth" not in est.get_params(deep=False):
+        params = est.get_params(deep=False) if hasattr(est, "get_params") else {}
+        if not hasattr(est, "fit") or "max_depth" not in params:
             raise TypeError(
                 f"Student {name!r} ({type(est).__name__}) has no max_depth "
                 "parameter; fidelity_curve varies max_depth. Pass trees "
                 "(DecisionTree*, TAOTree*, SoftDecisionTree*)."
+            )
+        if size_by == "leaves" and "max_leaf_nodes" not in params:
+            why = (
+                "; a soft decision tree always has 2**max_depth leaves"
+                if "Soft" in type(est).__name__
+                else ""
+            )
+            raise TypeError(
+                f"Student {name!r} ({type(est).__name__}) has no leaf budget (no "
+                f"max_leaf_nodes parameter){why}, so size_by='leaves' cannot size "
+                "it. Leave it out of students (TAO trees 'tao-oblique', 'tao-axis' "
+                "and 'cart' take a budget), or compare it by depth: "
+                "size_by='depth', sizes=range(2, 9)."
             )
         if name in out:
             raise ValueError(
@@ -72,16 +92,30 @@ def _check_students(students, is_clf: bool) -> dict:
     return out
 
 
-def _check_sizes(sizes) -> list[int]:
+def _check_sizes(sizes, size_by: str = "depth") -> list[int]:
+    if size_by not in SIZE_BY:
+        raise ValueError(
+            f"size_by must be 'depth' (sizes are max_depth) or 'leaves' (sizes are "
+            f"leaf budgets, max_leaf_nodes); got {size_by!r}."
+        )
     if isinstance(sizes, numbers.Integral):
         sizes = [sizes]
     sizes = list(sizes)
     bad = [
         s for s in sizes if isinstance(s, bool) or not isinstance(s, numbers.Integral)
     ]
-    if not sizes or bad or min(sizes) < 1:
+    if size_by == "leaves":
+        cap = 2**LEAF_BUDGET_MAX_DEPTH
+        if not sizes or bad or min(sizes) < 2 or max(sizes) > cap:
+            raise ValueError(
+                "sizes must be leaf budgets when size_by='leaves': integers from 2 "
+                f"(one split) to {cap} (a full tree of the depth cap, "
+                f"{LEAF_BUDGET_MAX_DEPTH}), e.g. [8, 16, 32, 64]; got {sizes!r}."
+            )
+    elif not sizes or bad or min(sizes) < 1:
         raise ValueError(
-            f"sizes must be depths: integers >= 1, e.g. range(2, 9); got {sizes!r}."
+            f"sizes must be depths: integers >= 1, e.g. range(2, 9); got {sizes!r}. "
+            "For numbers of leaves pass size_by='leaves'."
         )
     return sorted({int(s) for s in sizes})
 
@@ -146,7 +180,19 @@ def _n_terms(info: dict) -> int:
 
 
 def _fit_one_kind(
-    teacher, X, y, train, test, name, student, sizes, params, X_unlabeled, seed, fold
+    teacher,
+    X,
+    y,
+    train,
+    test,
+    name,
+    student,
+    sizes,
+    params,
+    X_unlabeled,
+    seed,
+    fold,
+    size_by="depth",
 ):
     """Distill ``student`` at every size on one fold; one record per size."""
     from interpretkd.distill import DistilledClassifier, DistilledRegressor
@@ -158,7 +204,7 @@ def _fit_one_kind(
     fidelity = (lambda t, s: float(np.mean(t == s))) if is_clf else r2_score
     records, t_te, t_tr = [], None, None
     for size in sizes:
-        est = clone(student).set_params(max_depth=size)
+        est = clone(student).set_params(**_size_params(size, size_by))
         if "random_state" in est.get_params(deep=False):
             est.set_params(random_state=seed)
         start = time.perf_counter()
@@ -196,6 +242,7 @@ def fidelity_curve(
     *,
     students=("tao-oblique", "tao-axis", "cart"),
     sizes=range(2, 9),
+    size_by="depth",
     X_unlabeled=None,
     cv=5,
     tolerance=0.01,
@@ -205,7 +252,8 @@ def fidelity_curve(
 ) -> FidelityCurve:
     """Held-out fidelity of students of each kind and size: choose one with evidence.
 
-    For every fold of ``cv``, every student kind and every depth in ``sizes``, the
+    For every fold of ``cv``, every student kind and every size in ``sizes`` (a depth,
+    or with ``size_by="leaves"`` a number of leaves), the
     teacher is distilled into the student on the fold's training rows (with
     ``DistilledClassifier`` or ``DistilledRegressor`` and ``distiller_params``), and
     the student is measured on the fold's other rows: fidelity (agreement of labels,
@@ -229,10 +277,25 @@ def fidelity_curve(
         tree with sparse oblique splits of at most 3 features; ``"tao-axis"``: a TAO
         tree with one feature a split; ``"cart"``: scikit-learn's decision tree on
         the soft targets; ``"soft-tree"``: a soft decision tree, slower), unfitted
-        estimators with a ``max_depth`` parameter, or a dict naming them.
+        estimators with a ``max_depth`` parameter (and ``max_leaf_nodes`` for
+        ``size_by="leaves"``), or a dict naming them.
     sizes : iterable of int, default=range(2, 9)
-        Depths (``max_depth``) to try. The result reports the leaves each fitted
-        student actually has.
+        The sizes to try: depths (``max_depth``, integers >= 1), or with
+        ``size_by="leaves"`` leaf budgets (``max_leaf_nodes``, integers from 2 to
+        4096, e.g. ``[8, 16, 32, 64]``). The result reports the depth and leaves
+        each fitted student actually has.
+    size_by : {"depth", "leaves"}, default="depth"
+        What ``sizes`` count. ``"depth"``: each student gets ``max_depth=size``.
+        ``"leaves"``: each gets ``max_leaf_nodes=size`` under a depth cap of 12
+        (``max_depth=12``, as the command line's ``--max-leaves``), so that it has
+        at most that many leaves, spent where they buy the most fidelity. A reader
+        reads leaves, not levels, and for the same number of leaves a budgeted tree
+        is usually the more faithful (docs/benchmarks/frontier.md); the leaves are
+        the size to compare when the question is "how faithful a tree can I
+        read". TAO trees and CART take a budget; a soft decision tree (always
+        ``2**max_depth`` leaves) or an estimator without ``max_leaf_nodes`` is an
+        error. The sizes are then budgets everywhere in the result: its
+        recommendation is the smallest budget within ``tolerance``.
     X_unlabeled : array-like, default=None
         Rows without labels, labeled by the teacher and added to every fold's
         training rows (never measured on).
@@ -260,7 +323,16 @@ def fidelity_curve(
     Returns
     -------
     curve : FidelityCurve
-        ``to_frame()``, ``recommended``, ``best``, ``plot()``.
+        ``to_frame()``, ``recommended``, ``best``, ``plot()``, ``student_at()``.
+
+    Raises
+    ------
+    ValueError
+        Bad ``sizes`` (depths must be integers >= 1, leaf budgets integers from 2
+        to 4096) or ``size_by``, an unfitted teacher, bad ``cv`` or ``tolerance``.
+    TypeError
+        A student without ``max_depth``, or without ``max_leaf_nodes`` when
+        ``size_by="leaves"`` (a soft decision tree).
 
     Examples
     --------
@@ -276,14 +348,25 @@ def fidelity_curve(
     1    cart     3       8.0
     >>> curve.recommended["size"] in (1, 3)
     True
+
+    By number of leaves: every student has at most its budget.
+
+    >>> curve = fidelity_curve(
+    ...     forest, X, y, students=["cart"], sizes=[4, 8], size_by="leaves", cv=3
+    ... )
+    >>> frame = curve.to_frame()
+    >>> bool((frame["n_leaves"] <= frame["size"]).all())
+    True
+    >>> curve.recommended["params"]["max_leaf_nodes"] in (4, 8)
+    True
     """
     from joblib import Parallel, delayed
 
     _check_fitted_teacher(teacher)
     adapter = as_teacher(teacher)
     is_clf = adapter.is_classifier
-    kinds = _check_students(students, is_clf)
-    depths = _check_sizes(sizes)
+    sizes = _check_sizes(sizes, size_by)
+    kinds = _check_students(students, is_clf, size_by)
     params = dict(distiller_params or {})
     for key in ("teacher", "student", "random_state"):
         if key in params:
@@ -307,7 +390,19 @@ def fidelity_curve(
     folds = _splits(cv, X, y, is_clf, seed)
     jobs = [
         delayed(_fit_one_kind)(
-            teacher, X, y, tr, te, name, est, depths, params, X_unlabeled, seed, k
+            teacher,
+            X,
+            y,
+            tr,
+            te,
+            name,
+            est,
+            sizes,
+            params,
+            X_unlabeled,
+            seed,
+            k,
+            size_by,
         )
         for k, (tr, te) in enumerate(folds)
         for name, est in kinds.items()
@@ -321,4 +416,5 @@ def fidelity_curve(
         tolerance=tolerance,
         n_folds=len(folds),
         labeled=labeled,
+        size_by=size_by,
     )

@@ -9,9 +9,27 @@ __all__ = ["STUDENT_KINDS", "student_kind"]
 
 #: The student kinds :func:`fidelity_curve` knows by name.
 STUDENT_KINDS = ("tao-oblique", "tao-axis", "cart", "soft-tree")
+# The ways fidelity_curve sizes a student: by max_depth, or by max_leaf_nodes under
+# a depth cap. The cap is the CLI's (--max-leaves): deep enough that the budget, not
+# the depth, decides where the leaves go on the benchmarks' data.
+SIZE_BY = ("depth", "leaves")
+LEAF_BUDGET_MAX_DEPTH = 12
 # Parameters that say nothing about the kind of a student (see student_kind); the
 # distillers set categorical_features on a TAO student from the data's columns.
-_SIZE_AND_SEED = {"max_depth", "random_state", "verbose", "categorical_features"}
+_SIZE_AND_SEED = {
+    "max_depth",
+    "max_leaf_nodes",
+    "random_state",
+    "verbose",
+    "categorical_features",
+}
+
+
+def _size_params(size: int, size_by: str) -> dict:
+    """The parameters that give a student ``size``: a depth, or a leaf budget."""
+    if size_by == "leaves":
+        return {"max_depth": LEAF_BUDGET_MAX_DEPTH, "max_leaf_nodes": int(size)}
+    return {"max_depth": int(size)}
 
 
 def _named_student(name: str, is_clf: bool):
@@ -42,9 +60,10 @@ def _named_student(name: str, is_clf: bool):
 def student_kind(estimator) -> str | None:
     """The name in ``STUDENT_KINDS`` of the kind of ``estimator``, or None.
 
-    A kind matches when the class is the same and every parameter other than
-    ``max_depth``, ``random_state``, ``verbose`` and ``categorical_features`` (which
-    a distiller sets from the data) has its value in that kind.
+    A kind matches when the class is the same and every parameter other than the
+    size (``max_depth``, ``max_leaf_nodes``), ``random_state``, ``verbose`` and
+    ``categorical_features`` (which a distiller sets from the data) has its value in
+    that kind.
 
     Examples
     --------
@@ -52,6 +71,8 @@ def student_kind(estimator) -> str | None:
     >>> from interpretkd.selection import student_kind
     >>> student_kind(TAOTreeClassifier(split="oblique", max_depth=4))
     'tao-oblique'
+    >>> student_kind(TAOTreeClassifier(split="axis", max_leaf_nodes=16))
+    'tao-axis'
     >>> student_kind(TAOTreeClassifier(split="oblique", max_features_per_split=2))
     """
     is_clf = is_classifier(estimator)

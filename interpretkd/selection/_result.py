@@ -8,7 +8,11 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from interpretkd.selection._kinds import _same_kind
+from interpretkd.selection._kinds import (
+    LEAF_BUDGET_MAX_DEPTH,
+    _same_kind,
+    _size_params,
+)
 
 _EXTRA = "pip install 'interpretkd[explain]'"
 
@@ -34,7 +38,8 @@ class FidelityCurve:
         the splits: features of axis splits, non-zero weights of oblique ones),
         ``n_test`` and ``fit_seconds``.
     students : dict
-        The unfitted student of each name (its ``max_depth`` is set per size).
+        The unfitted student of each name (its size is set per size: see
+        :meth:`student_at`).
     task : {"classification", "regression"}
     tolerance : float or "1se"
         The rule of :attr:`recommended`.
@@ -42,6 +47,10 @@ class FidelityCurve:
     labeled : bool
         Whether true labels ``y`` were given (else the teacher's predictions
         stood in for them).
+    size_by : {"depth", "leaves"}
+        What the sizes are: depths (``max_depth``), or leaf budgets
+        (``max_leaf_nodes``, under ``max_depth=12``). The ``size`` column, the
+        recommendation, the plot and the messages say which.
 
     Examples
     --------
@@ -57,18 +66,29 @@ class FidelityCurve:
     ('cart', True)
     """
 
-    def __init__(self, scores, students, task, tolerance, n_folds, labeled=True):
+    def __init__(
+        self,
+        scores,
+        students,
+        task,
+        tolerance,
+        n_folds,
+        labeled=True,
+        size_by="depth",
+    ):
         self.scores = scores
         self.students = students
         self.task = task
         self.tolerance = tolerance
         self.n_folds = n_folds
         self.labeled = labeled
+        self.size_by = size_by
 
     def to_frame(self) -> pd.DataFrame:
         """Means over the folds: one row per student and size.
 
-        Columns: ``student``, ``size``, ``fidelity`` (mean held-out),
+        Columns: ``student``, ``size`` (the depth, or the leaf budget when
+        :attr:`size_by` is ``"leaves"``), ``fidelity`` (mean held-out),
         ``fidelity_se`` (its standard error: over folds, or binomial for one split),
         ``train_fidelity``, ``score``, ``teacher_score``, ``depth``, ``n_leaves``,
         ``n_terms``, ``fit_seconds``; without labels ``y``, no ``score`` and
@@ -110,10 +130,11 @@ class FidelityCurve:
 
     @property
     def best(self) -> dict:
-        """The student and size with the highest mean held-out fidelity."""
+        """The student and size with the highest mean held-out fidelity (the keys
+        of :meth:`recommend`'s dict but ``best_fidelity`` and ``rule``)."""
         frame = self.to_frame()
         row = frame.loc[frame["fidelity"].idxmax()]
-        return _entry(row)
+        return self._entry(row)
 
     @property
     def recommended(self) -> dict:
@@ -136,8 +157,12 @@ class FidelityCurve:
         Returns
         -------
         choice : dict
-            ``student``, ``size``, ``fidelity``, ``fidelity_se``, ``n_leaves``,
-            ``n_terms``, ``best_fidelity`` and ``rule`` (the rule, in words).
+            ``student``, ``size`` (a depth, or a leaf budget), ``size_by``,
+            ``params`` (what sets the size: ``{"max_depth": 3}``, or
+            ``{"max_depth": 12, "max_leaf_nodes": 16}`` for a budget),
+            ``fidelity``, ``fidelity_se``, ``n_leaves`` (mean over the folds of
+            the leaves the fitted students have), ``n_terms``, ``best_fidelity``
+            and ``rule`` (the rule, in words).
         """
         tolerance = self.tolerance if tolerance is None else tolerance
         frame = self.to_frame()
@@ -168,17 +193,90 @@ class FidelityCurve:
         close = frame[frame["fidelity"] >= top["fidelity"] - margin - 1e-12]
         smallest = close[close["size"] == close["size"].min()]
         row = smallest.loc[smallest["fidelity"].idxmax()]
-        choice = _entry(row)
+        choice = self._entry(row)
         choice["best_fidelity"] = float(top["fidelity"])
-        choice["rule"] = f"the smallest size {rule}"
+        what = "leaf budget" if self.size_by == "leaves" else "size"
+        choice["rule"] = f"the smallest {what} {rule}"
         return choice
+
+    def describe_size(self, size: int) -> str:
+        """A size of this curve in words: ``"at depth 3"``, or ``"with at most 16
+        leaves"`` when :attr:`size_by` is ``"leaves"``."""
+        if self.size_by == "leaves":
+            return f"with at most {int(size)} leaves"
+        return f"at depth {int(size)}"
+
+    def student_at(self, student: str | None = None, size: int | None = None):
+        """The unfitted student of kind ``student`` at ``size``, ready to distill.
+
+        Parameters
+        ----------
+        student : str, default=None
+            A name in :attr:`students`; None: the recommended one.
+        size : int, default=None
+            A size of the curve (a depth, or a leaf budget); None: the recommended
+            one (of ``student`` when it is given).
+
+        Returns
+        -------
+        estimator : estimator
+            A clone of the curve's student with its size set, as it was on the
+            curve (``max_depth=size``, or ``max_leaf_nodes=size`` and
+            ``max_depth=12``).
+        """
+        from sklearn.base import clone
+
+        if student is None or size is None:
+            rec = self.recommend(student=student)
+            student = rec["student"] if student is None else student
+            size = rec["size"] if size is None else size
+        if student not in self.students:
+            raise ValueError(
+                f"No student named {student!r} in this curve; it has "
+                f"{list(self.students)}."
+            )
+        sizes = sorted(int(v) for v in self.scores["size"].unique())
+        if size not in sizes:
+            kind = "leaf budgets" if self.size_by == "leaves" else "depths"
+            raise ValueError(
+                f"size={size!r} is not on the curve; its {kind} are {sizes}."
+            )
+        return clone(self.students[student]).set_params(
+            **_size_params(size, self.size_by)
+        )
+
+    def locate(self, estimator) -> tuple[str, int] | None:
+        """Where ``estimator`` stands on the curve: ``(student, size)``, or None.
+
+        Its kind must be one of the curve's students (see :meth:`student_name`)
+        and its size one of the curve's, set the way the curve sets it: the same
+        ``max_depth`` and no other leaf budget than the student's for a curve by
+        depth; the same ``max_leaf_nodes`` and ``max_depth=12`` for one by leaves.
+        """
+        name = self.student_name(estimator)
+        if name is None:
+            return None
+        params = estimator.get_params(deep=False)
+        own = self.students[name].get_params(deep=False)
+        sizes = set(int(v) for v in self.scores["size"].unique())
+        if self.size_by == "leaves":
+            size = params.get("max_leaf_nodes")
+            if size not in sizes or params.get("max_depth") != LEAF_BUDGET_MAX_DEPTH:
+                return None
+        else:
+            size = params.get("max_depth")
+            if size not in sizes or params.get("max_leaf_nodes") != own.get(
+                "max_leaf_nodes"
+            ):
+                return None
+        return name, int(size)
 
     def student_name(self, estimator) -> str | None:
         """The name of this curve's student of the same kind as ``estimator``.
 
-        Same class and the same parameters apart from ``max_depth``,
-        ``random_state`` and ``verbose``; None when no student of the curve
-        matches.
+        Same class and the same parameters apart from the size (``max_depth``,
+        ``max_leaf_nodes``), ``random_state`` and ``verbose``; None when no student
+        of the curve matches.
         """
         for name, candidate in self.students.items():
             if _same_kind(candidate, estimator):
@@ -193,8 +291,9 @@ class FidelityCurve:
         ax : matplotlib Axes, default=None
             Where to draw; None makes a new figure.
         x : {"size", "n_leaves", "n_terms"}, default="size"
-            The horizontal axis: depth, mean number of leaves, or terms in the
-            splits.
+            The horizontal axis: depth (the leaf budget when :attr:`size_by` is
+            ``"leaves"``; then drawn on a log scale), mean number of leaves, or
+            terms in the splits.
         mark : tuple of (str, int), default=None
             A ``(student, size)`` drawn as "chosen" (e.g. the model in a report).
             The recommended one is always marked.
@@ -238,7 +337,7 @@ class FidelityCurve:
             markersize=16,
             color="#222222",
             linestyle="none",
-            label=f"recommended: {rec['student']}, size {rec['size']}",
+            label=f"recommended: {rec['student']}, {self._short(rec['size'])}",
         )
         if mark is not None:
             name, size = mark
@@ -246,7 +345,8 @@ class FidelityCurve:
             if hit.empty:
                 raise ValueError(
                     f"mark={mark!r} is not on the curve: it has students "
-                    f"{list(self.students)} at sizes {sorted(frame['size'].unique())}."
+                    f"{list(self.students)} at sizes "
+                    f"{sorted(int(v) for v in frame['size'].unique())}."
                 )
             ax.plot(
                 hit[x].iloc[0],
@@ -257,9 +357,11 @@ class FidelityCurve:
                 markeredgecolor="#d62728",
                 markeredgewidth=2,
                 linestyle="none",
-                label=f"chosen: {name}, size {size}",
+                label=f"chosen: {name}, {self._short(size)}",
             )
         labels = {"size": "depth", "n_leaves": "leaves", "n_terms": "terms in splits"}
+        if self.size_by == "leaves":
+            labels["size"] = "leaf budget (max_leaf_nodes)"
         ax.set_xlabel(labels[x])
         what = "fidelity" if self.task == "classification" else "fidelity (R²)"
         folds = (
@@ -268,29 +370,47 @@ class FidelityCurve:
             else "one held-out split"
         )
         ax.set_ylabel(f"held-out {what}")
-        ax.set_title(title or f"Held-out {what} against size ({folds})", fontsize=10)
+        against = "leaf budget" if self.size_by == "leaves" else "size"
+        ax.set_title(
+            title or f"Held-out {what} against {against} ({folds})", fontsize=10
+        )
         if x == "size":
-            ax.set_xticks(sorted(frame["size"].unique()))
+            ticks = sorted(int(v) for v in frame["size"].unique())
+            if self.size_by == "leaves":  # budgets double: equal steps on a log axis
+                ax.set_xscale("log", base=2)
+                ax.minorticks_off()
+            ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="best")  # where it covers the fewest points
         return ax.figure
 
+    def _phrase(self, size) -> str:
+        if self.size_by == "leaves":
+            return self.describe_size(size)
+        return f"size {size}"
+
+    def _short(self, size) -> str:
+        return f"{int(size)} leaves" if self.size_by == "leaves" else f"size {size}"
+
+    def _entry(self, row) -> dict:
+        size = int(row["size"])
+        return {
+            "student": str(row["student"]),
+            "size": size,
+            "size_by": self.size_by,
+            "params": _size_params(size, self.size_by),
+            "fidelity": float(row["fidelity"]),
+            "fidelity_se": float(row["fidelity_se"]),
+            "n_leaves": float(row["n_leaves"]),
+            "n_terms": float(row["n_terms"]),
+        }
+
     def __repr__(self) -> str:
         rec = self.recommended
+        kind = "leaf budgets" if self.size_by == "leaves" else "sizes"
         return (
             f"FidelityCurve({len(self.students)} students x "
-            f"{self.scores['size'].nunique()} sizes x {self.n_folds} folds; "
-            f"recommended {rec['student']} size {rec['size']}, fidelity "
+            f"{self.scores['size'].nunique()} {kind} x {self.n_folds} folds; "
+            f"recommended {rec['student']} {self._phrase(rec['size'])}, fidelity "
             f"{rec['fidelity']:.4f})"
         )
-
-
-def _entry(row) -> dict:
-    return {
-        "student": str(row["student"]),
-        "size": int(row["size"]),
-        "fidelity": float(row["fidelity"]),
-        "fidelity_se": float(row["fidelity_se"]),
-        "n_leaves": float(row["n_leaves"]),
-        "n_terms": float(row["n_terms"]),
-    }
