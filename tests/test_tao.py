@@ -70,6 +70,37 @@ def test_oblique_split_finds_diagonal_boundary():
     assert set(np.flatnonzero(oblique.inner_weights_[0])) == {0, 1}
 
 
+def _three_feature_line(seed, n):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 8))
+    return X, (2 * X[:, 0] - X[:, 1] + 0.5 * X[:, 2] > 0.3).astype(int)
+
+
+def test_oblique_split_recovers_a_three_feature_line():
+    # The classes are split by 2 x0 - x1 + 0.5 x2 = 0.3: one oblique split of three
+    # features holds it, so fresh rows are classified almost perfectly (the line
+    # itself scores 100%) and the weights keep the line's proportions.
+    X, y = _three_feature_line(0, 2000)
+    X_new, y_new = _three_feature_line(1, 4000)
+    tree = TAOTreeClassifier(max_depth=1, split="oblique", random_state=0).fit(X, y)
+    assert tree.score(X_new, y_new) >= 0.99
+    w, b = tree.inner_weights_[0], tree.inner_bias_[0]
+    assert set(np.flatnonzero(w)) == {0, 1, 2}
+    np.testing.assert_allclose(w[:3] / w[0], [1.0, -0.5, 0.25], atol=0.05)
+    assert -b / w[0] == pytest.approx(0.15, abs=0.05)
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_oblique_splits_keep_to_max_features_per_split(multiclass, width):
+    X, y = multiclass
+    tree = TAOTreeClassifier(
+        max_depth=4, split="oblique", max_features_per_split=width, random_state=0
+    ).fit(X, y)
+    used = np.count_nonzero(tree.inner_weights_, axis=1)
+    assert used.max() <= width
+    assert (used == width).any()
+
+
 @pytest.mark.parametrize("split", ["axis", "oblique"])
 def test_public_arrays_follow_heap_convention(multiclass, split):
     X, y = multiclass
@@ -259,9 +290,12 @@ def test_deterministic(multiclass, split):
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
-def test_min_samples_leaf_respected(multiclass):
+@pytest.mark.parametrize("split", ["axis", "oblique"])
+def test_min_samples_leaf_respected(multiclass, split):
     X, y = multiclass
-    tree = TAOTreeClassifier(max_depth=5, min_samples_leaf=20, random_state=0)
+    tree = TAOTreeClassifier(
+        max_depth=5, min_samples_leaf=20, split=split, random_state=0
+    )
     counts = np.bincount(tree.fit(X, y).apply(X) - 31, minlength=32)
     assert counts.sum() == len(X)
     assert ((counts == 0) | (counts >= 20)).all()
