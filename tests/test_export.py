@@ -338,6 +338,23 @@ def _condition_value(cond: str, X: pd.DataFrame):
     return value, op, float(rhs), n_hidden, size, X[terms[0][2]].to_numpy()
 
 
+_INTERVAL = re.compile(r"^(\S+) (<=|<) (.+) (<=|<) (\S+)$")
+
+
+def _simple_conditions(rule: str) -> list[str]:
+    """The conditions of a rule, an interval ``0.7 < x <= 3.1`` read as its two
+    bounds ``x > 0.7`` and ``x <= 3.1``."""
+    out = []
+    for cond in rule.split(" and "):
+        m = _INTERVAL.match(cond)
+        if m:
+            low, op, name, op_high, high = m.groups()
+            out += [f"{name} {op.replace('<', '>')} {low}", f"{name} {op_high} {high}"]
+        else:
+            out.append(cond)
+    return out
+
+
 def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
     """Evaluate ``style="rules"`` output on X: the class of the one rule that holds."""
     out = np.full(len(X), None, dtype=object)
@@ -347,7 +364,7 @@ def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
         m = re.match(r"^if (.*) then class: (\S+) \(", line)
         assert m, line
         holds = np.ones(len(X), dtype=bool)
-        for cond in m.group(1).split(" and "):
+        for cond in _simple_conditions(m.group(1)):
             value, op, threshold, hidden, _, _ = _condition_value(cond, X)
             assert hidden == 0  # every term written: the rules are the model
             holds &= _OPS[op](value, threshold)
@@ -362,6 +379,173 @@ def test_text_rules_reproduce_hard_tree_predictions(hard_tree, data):
     text = export_text(hard_tree, style="rules", precision=17)
     assert len(text.strip().splitlines()) == hard_tree.get_n_leaves()
     np.testing.assert_array_equal(_evaluate_rules(text, X), hard_tree.predict(X))
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        [0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1],  # a ladder of cuts
+        [0, 0, 1, 1, 0, 0] + [1] * 10,  # the root cuts high, its left side low
+    ],
+)
+def test_rules_give_each_feature_once_as_its_tightest_interval(y):
+    # A tree on one feature x = 0, 1, 2, ... with pure leaves cuts half-way
+    # between the values where the class changes, whatever order it finds the
+    # cuts in; each leaf holds the values between two neighbouring cuts. Its rule
+    # is that interval, however many tests on x its path makes (the ladder's
+    # leaf 11.5 < x <= 14.5 sits under x > 2.5, x > 5.5, x > 8.5, x > 11.5).
+    y = np.asarray(y)
+    x = np.arange(len(y), dtype=float)
+    tree = DecisionTreeClassifier(random_state=0).fit(x[:, None], y)
+    assert tree.get_depth() >= 3  # some leaf sits under several tests on x
+    cuts = [str(c + 0.5) for c in np.flatnonzero(np.diff(y) != 0)]
+    intervals = (
+        [f"x <= {cuts[0]}"]
+        + [f"{low} < x <= {high}" for low, high in zip(cuts[:-1], cuts[1:])]
+        + [f"x > {cuts[-1]}"]
+    )
+    text = export_text(tree, style="rules", feature_names=["x"])
+    found = re.findall(r"^if (.*) then class: (\d)", text, re.M)
+    assert [rule for rule, _ in found] == intervals
+    labels = [int(y[0])] + [int(y[int(float(c) + 0.5)]) for c in cuts]
+    assert [int(label) for _, label in found] == labels
+    # The nested form still writes one test per node.
+    assert export_text(tree, feature_names=["x"]).count("if x <= ") == len(cuts)
+
+
+def test_rules_intersect_the_categories_of_a_column():
+    # Codes 0..3 of one column: the tree tests "colour in {amber, blue}" and
+    # then "colour in {amber}" on one path; its rule keeps what both allow.
+    frame = pd.DataFrame({"colour": np.repeat(["amber", "blue", "cyan", "dun"], 10)})
+    y = frame["colour"].isin(["amber", "cyan"]).astype(int)
+    model = DistilledClassifier(
+        None, DecisionTreeClassifier(random_state=0), random_state=0
+    ).fit(frame, y)
+    assert model.student_.get_depth() == 3
+    rules = re.findall(r"^if (.*) then", export_text(model, style="rules"), re.M)
+    assert sorted(rules) == [
+        f"colour in {{{c}}}" for c in ["amber", "blue", "cyan", "dun"]
+    ]
+
+
+_BOUND = re.compile(r"^(\S+) (<=|>=|<|>) (\S+)$")
+_IN = re.compile(r"^(\S+) in \{(.*)\}$")
+_COMPARE = {
+    "<=": np.less_equal,
+    "<": np.less,
+    ">=": np.greater_equal,
+    ">": np.greater,
+}
+
+
+def _rule_leaves(text: str, X: pd.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
+    """The leaf named by the one rule that holds for each row of X (numbers as a
+    person reads them), and each rule's features, written here from the text:
+    ``a < x <= b``, ``x <= t`` (``<``, ``>=``, ``>``), ``x in {u, v}``."""
+    leaves = np.full(len(X), -1)
+    features = []
+    for line in text.strip().splitlines():
+        m = re.match(r"^if (.*) then .*leaf=(\d+)\)$", line)
+        assert m, line
+        holds = np.ones(len(X), dtype=bool)
+        named = []
+        for cond in m.group(1).split(" and "):
+            if m_in := _IN.match(cond):
+                name, listed = m_in.group(1), m_in.group(2)
+                holds &= X[name].isin(listed.split(", ") if listed else []).to_numpy()
+            elif m_range := _INTERVAL.match(cond):
+                low, op_low, name, op_high, high = m_range.groups()
+                value = X[name].to_numpy(dtype=np.float64)
+                holds &= _COMPARE[op_low](float(low), value)
+                holds &= _COMPARE[op_high](value, float(high))
+            else:
+                m_bound = _BOUND.match(cond)
+                assert m_bound, cond
+                name, op, bound = m_bound.groups()
+                holds &= _COMPARE[op](X[name].to_numpy(dtype=np.float64), float(bound))
+            named.append(name)
+        assert not np.any(holds & (leaves >= 0)), line  # two rules hold
+        leaves[holds] = int(m.group(2))
+        features.append(named)
+    assert np.all(leaves >= 0)  # every row meets a rule
+    return leaves, features
+
+
+def _near_the_cuts(text: str, X: pd.DataFrame, numeric: list[str]) -> pd.DataFrame:
+    """Rows of X whose value of one feature is a float32 at or next to a number
+    the text compares it with (up to 2 steps away): where a bound written one
+    digit short, or the looser of two bounds, would send a row the wrong way."""
+    rows = []
+    for name in numeric:
+        pattern = rf"(?:(\S+) <=? )?{re.escape(name)} [<>]=? (\S+)"
+        for low, high in re.findall(pattern, text):
+            for number in filter(None, (low, high)):
+                for step in range(-2, 3):
+                    value = np.float32(number)
+                    towards = np.float32(np.inf if step > 0 else -np.inf)
+                    for _ in range(abs(step)):
+                        value = np.nextafter(value, towards)
+                    row = X.iloc[len(rows) % len(X)].copy()
+                    row[name] = value
+                    rows.append(row)
+    return pd.DataFrame(rows).reset_index(drop=True).astype(X.dtypes.to_dict())
+
+
+def _rule_students():
+    cart = DecisionTreeClassifier(max_depth=7, random_state=0)
+    tao = TAOTreeClassifier(max_depth=5, random_state=0)
+    budget = TAOTreeClassifier(max_depth=12, max_leaf_nodes=32, random_state=0)
+    return {
+        "cart": cart,
+        "tao-axis": tao,
+        "tao-leaf-budget": budget,
+        "cart-categories": DistilledClassifier(None, cart, random_state=0),
+        "tao-categories": DistilledClassifier(None, budget, random_state=0),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["cart", "tao-axis", "tao-leaf-budget", "cart-categories", "tao-categories"]
+)
+def test_simplified_rules_name_the_leaf_apply_gives(name):
+    # Deep and leaf-budgeted axis trees test a feature several times on a path;
+    # each rule states it once, by its tightest bounds. On held-out rows and on
+    # rows at and next to every number the text prints (float32 values read as
+    # their shortest decimals), exactly one rule holds for each row, and it
+    # names the leaf the model's apply gives.
+    X, y = make_classification(
+        n_samples=900,
+        n_features=3,
+        n_informative=3,
+        n_redundant=0,
+        flip_y=0.05,
+        random_state=1,
+    )
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).astype(np.float32)
+    numeric = list(frame.columns)
+    if "categories" in name:
+        rng = np.random.default_rng(1)
+        frame["colour"] = rng.choice(["red", "green", "blue", "grey", "teal"], 900)
+        y = np.where(frame["colour"].isin(["red", "teal"]), 1 - y, y)
+    model = copy.deepcopy(_rule_students()[name]).fit(frame.iloc[:600], y[:600])
+    text = export_text(model, style="rules")
+    rows = pd.concat(
+        [frame.iloc[600:], _near_the_cuts(text, frame.iloc[600:], numeric)],
+        ignore_index=True,
+    )
+    if hasattr(model, "student_"):
+        tree, inputs = model.student_, model.transform_for_student(rows)
+    else:
+        tree, inputs = model, rows
+    read = rows.copy()
+    for column in numeric:  # the decimal a person reads for each float32
+        read[column] = rows[column].to_numpy().astype(str).astype(np.float64)
+    leaves, features = _rule_leaves(text, read)
+    np.testing.assert_array_equal(leaves, tree.apply(inputs))
+    for named in features:
+        assert len(named) == len(set(named))  # one condition per feature
+    assert max(len(named) for named in features) >= 3
+    assert re.search(r"\S+ <=? [a-c] <=? \S+", text)  # some intervals
 
 
 def test_greedy_soft_tree_is_its_text_rules(soft_tree, data):
@@ -610,7 +794,7 @@ def test_printed_inequalities_route_rows_as_the_model_does(name):
         m = re.match(r"^if (.*) then class: .*leaf=(\d+)\)$", line)
         assert m, line
         rows = leaves == int(m.group(2))
-        for cond in m.group(1).split(" and "):
+        for cond in _simple_conditions(m.group(1)):
             value, op, threshold, hidden, size, lead = _condition_value(cond, X)
             hidden_total += hidden
             # The printed precision: the threshold to `precision` decimals, each

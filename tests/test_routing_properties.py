@@ -140,11 +140,34 @@ _OPS = {
 }
 
 
-def _rule_outputs(text: str, X: np.ndarray) -> list[str]:
+_INTERVAL = re.compile(r"^(\S+) (<=|<) (f\d+) (<=|<) (\S+)$")
+
+
+def _conditions(rule: str, one_per_feature: bool) -> list[str]:
+    """A rule's conditions, an interval ``0.7 < f0 <= 3.1`` read as ``f0 > 0.7``
+    and ``f0 <= 3.1``. ``one_per_feature``: check that no feature is tested twice
+    (rules of an axis-aligned tree)."""
+    out, named = [], []
+    for cond in rule.split(" and "):
+        m = _INTERVAL.match(cond)
+        if m:
+            low, op, name, op_high, high = m.groups()
+            out += [f"{name} {op.replace('<', '>')} {low}", f"{name} {op_high} {high}"]
+        else:
+            out.append(cond)
+        named.append(cond.split(" ")[2] if m else cond.split(" ")[0])
+    if one_per_feature:
+        assert len(named) == len(set(named)), rule
+    return out
+
+
+def _rule_outputs(text: str, X: np.ndarray, axis: bool = False) -> list[str]:
     """Evaluate ``style="rules"`` text: the output of the one rule that holds.
 
-    A condition reads ``f0 <= 0.5`` or, for an oblique split in the data's units,
-    ``f2 - 0.31 × f0 + 2 × f1 > 1.5``: the lead term without a coefficient.
+    A condition reads ``f0 <= 0.5``, ``-1 < f0 <= 0.5`` or, for an oblique split in
+    the data's units, ``f2 - 0.31 × f0 + 2 × f1 > 1.5``: the lead term without a
+    coefficient. ``axis``: the rules of an axis-aligned tree, one condition per
+    feature.
     """
     out = np.full(len(X), None, dtype=object)
     for line in text.strip().splitlines():
@@ -153,7 +176,7 @@ def _rule_outputs(text: str, X: np.ndarray) -> list[str]:
         m = re.match(r"^if (.*) then (?:class|value): (\S+)", line)
         assert m, line
         holds = np.ones(len(X), dtype=bool)
-        for cond in m.group(1).split(" and "):
+        for cond in _conditions(m.group(1), one_per_feature=axis):
             lhs, op, rhs = re.match(r"^(.*) (<=|>=|<|>) (\S+)$", cond).groups()
             assert "smaller term" not in lhs  # precision=17 writes every term
             value = np.zeros(len(X))
@@ -226,7 +249,8 @@ def test_every_export_shows_the_route_the_model_takes(name, wrapper, n, p, depth
     if exported["routing"] in ("hard", "greedy"):
         text = export_text(model, feature_names=names, style="rules", precision=17)
         # The text reads in the user's units: a pipeline's scaler is undone.
-        outputs = _rule_outputs(text, rows if wrapper == "pipeline" else X_tree)
+        axis = name.startswith(("sklearn", "tao-axis"))
+        outputs = _rule_outputs(text, rows if wrapper == "pipeline" else X_tree, axis)
         if classifier:
             np.testing.assert_array_equal(outputs, predicted.astype(str))
         else:

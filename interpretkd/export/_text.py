@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -101,6 +102,103 @@ def _condition(view, node, go_left, precision, top_k) -> str:
     return _oblique_condition(view, node, go_left, precision, top_k)
 
 
+# --------------------------------------------------------------------------------------
+# A leaf's rule: one condition per feature
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Bound:
+    """One side of the interval a rule puts a feature in: the model's threshold,
+    whether the bound holds at it (``<=``, ``>=``) and the test written for the
+    split that set it (``"<= 0.1358"``, exact as :func:`_threshold_test` makes it)."""
+
+    threshold: float
+    closed: bool
+    test: str
+
+    def tighter_than(self, other: _Bound, upper: bool) -> bool:
+        # Compared on the model's thresholds, never on the printed digits.
+        if self.threshold != other.threshold:
+            below = self.threshold < other.threshold
+            return below if upper else not below
+        return other.closed and not self.closed
+
+
+def _one_feature_test(view, node, go_left, precision, top_k):
+    """The branch ``go_left`` of ``node`` as a test of one feature: ``(f, "in",
+    category names)`` or ``(f, "upper" | "lower", _Bound)``; None for an oblique
+    test of several features (or of none)."""
+    if view.kind == "axis":
+        f = int(view.feature[node])
+        side = _category_side(view, node, go_left)
+        if side is not None:
+            return f, "in", side
+        # The model sends x left when x <= t: an upper bound, else x > t.
+        t = float(view.threshold[node])
+        test = _threshold_test(t, precision, go_left)
+        return f, "upper" if go_left else "lower", _Bound(t, go_left, test)
+    side = _oblique_category_side(view, node, go_left)
+    if side is not None:
+        return int(np.flatnonzero(view.weights[node])[0]), "in", side
+    split = _split(view, node, precision, top_k)
+    if split is None or not split.one_term:
+        return None
+    # Right when x > t (x < t when flipped); left takes the rest, bound included.
+    test = _threshold_test(split.threshold, precision, go_left, split.flipped)
+    upper = go_left != split.flipped
+    return (
+        split.shown[0],
+        "upper" if upper else "lower",
+        _Bound(split.threshold, go_left, test),
+    )
+
+
+_MIRROR = {">": "<", ">=": "<="}  # x > a, read from the left: a < x
+
+
+def _rule_conditions(view, steps, precision, top_k) -> list[str]:
+    """The conditions of the rule for the branches ``steps`` (``(node, go_left)``
+    from the root), as a person writes them: one per feature, in the order the
+    features first appear, with the tightest bounds (``0.7 < x <= 3.1``) and the
+    categories every test on a column allows; a test of several features as it is,
+    once. The conjunction is the same set of rows as the path's tests."""
+    found: dict = {}  # key -> names, [lower, upper] bounds, or the written test
+    for node, go_left in steps:
+        test = _one_feature_test(view, node, go_left, precision, top_k)
+        if test is None:
+            text = _condition(view, node, go_left, precision, top_k)
+            found.setdefault(("text", text), text)
+            continue
+        f, what, payload = test
+        if what == "in":
+            kept = found.get(("in", f))
+            found[("in", f)] = (
+                payload if kept is None else [name for name in kept if name in payload]
+            )
+            continue
+        bounds = found.setdefault(("bound", f), [None, None])
+        k = int(what == "upper")
+        if bounds[k] is None or payload.tighter_than(bounds[k], upper=bool(k)):
+            bounds[k] = payload
+    out = []
+    for (what, key), entry in found.items():
+        if what == "text":
+            out.append(entry)
+            continue
+        name = view.feature_names[key]
+        if what == "in":
+            out.append(f"{name} in {{{', '.join(entry)}}}")
+            continue
+        lower, upper = entry
+        if lower is None or upper is None:
+            out.append(f"{name} {(lower or upper).test}")
+            continue
+        op, value = lower.test.split(" ", 1)
+        out.append(f"{value} {_MIRROR[op]} {name} {upper.test}")
+    return out
+
+
 def _soft_node_text(view, node, precision, top_k) -> str:
     """How a soft node routes: P(right) as a sigmoid of its inequality."""
     split = _split(view, node, precision, top_k)
@@ -153,8 +251,12 @@ def export_text(
         Subtrees with less than this share of the training data become ``...``; see
         :func:`export_graphviz` for the default.
     style : {"tree", "rules"}, default="tree"
-        ``"tree"``: nested ``if``/``else`` blocks. ``"rules"``: one line per leaf,
-        ``if A and B then class: c (p=..., samples=...)``.
+        ``"tree"``: nested ``if``/``else`` blocks, one test per node. ``"rules"``:
+        one line per leaf, ``if A and B then class: c (p=..., samples=...)``, with
+        one condition per feature however often the path tests it: its tightest
+        bounds, as an interval when there are two (``0.7 < x <= 3.1``), or the
+        categories every test on the column allows (``colour in {blue}``); a test
+        of several features (oblique) is written as it is, once.
     show_samples : bool, default=True
         Add the training rows (hard trees) or share of training data (soft trees)
         reaching each leaf. Every leaf also gives its id (``leaf=``), the one the
@@ -209,6 +311,19 @@ def export_text(
     |   else:  # petal width (cm) > 1.75
     |   |   then class: virginica (p=0.978, samples=46, share=30.7%, leaf=4)
     <BLANKLINE>
+
+    One line per leaf; the depth-3 tree tests petal width twice on the way to
+    leaves 4 and 5, and their rules give it as one interval:
+
+    >>> tree = DecisionTreeClassifier(max_depth=3, random_state=0).fit(X, y)
+    >>> short = ["sepal_l", "sepal_w", "petal_l", "petal_w"]
+    >>> print(export_text(tree, feature_names=short, style="rules", show_samples=False))
+    if petal_w <= 0.8 then class: 0 (p=1, leaf=1)
+    if 0.8 < petal_w <= 1.75 and petal_l <= 4.95 then class: 1 (p=0.979, leaf=4)
+    if 0.8 < petal_w <= 1.75 and petal_l > 4.95 then class: 2 (p=0.667, leaf=5)
+    if petal_w > 1.75 and petal_l <= 4.85 then class: 2 (p=0.667, leaf=7)
+    if petal_w > 1.75 and petal_l > 4.85 then class: 2 (p=1, leaf=8)
+    <BLANKLINE>
     """
     view = _resolve(estimator, feature_names, class_names).in_data_units()
     max_depth = _check_depth(max_depth)
@@ -232,26 +347,26 @@ def export_text(
     def leaf_line(node: int, leaf_id: bool = True) -> str:
         return _leaf_text(view, node, precision, show_samples, leaf_id)
 
-    def exact(node: int, indent: int, conditions: list[str]) -> None:
+    def exact(node: int, indent: int, steps: list[tuple[int, bool]]) -> None:
         pad = "|   " * indent
-        rule = f"if {' and '.join(conditions) or 'True'} then "
-        if node in cut:
-            lines.append(f"{pad}{stub(node)}" if style == "tree" else rule + stub(node))
+        if node in cut or view.is_leaf(node):
+            end = stub(node) if node in cut else leaf_line(node)
+            if style == "tree":
+                lines.append(f"{pad}{end}" if node in cut else f"{pad}then {end}")
+            else:
+                conditions = _rule_conditions(view, steps, precision, top_k)
+                lines.append(f"if {' and '.join(conditions) or 'True'} then {end}")
             return
-        if view.is_leaf(node):
-            leaf = leaf_line(node)
-            lines.append(f"{pad}then {leaf}" if style == "tree" else rule + leaf)
-            return
-        left_cond = _condition(view, node, True, precision, top_k)
-        right_cond = _condition(view, node, False, precision, top_k)
+        left, right = int(view.children_left[node]), int(view.children_right[node])
         if style == "tree":
-            lines.append(f"{pad}if {left_cond}:")
-            exact(int(view.children_left[node]), indent + 1, conditions)
+            lines.append(f"{pad}if {_condition(view, node, True, precision, top_k)}:")
+            exact(left, indent + 1, steps)
+            right_cond = _condition(view, node, False, precision, top_k)
             lines.append(f"{pad}else:  # {right_cond}")
-            exact(int(view.children_right[node]), indent + 1, conditions)
+            exact(right, indent + 1, steps)
         else:
-            exact(int(view.children_left[node]), indent, [*conditions, left_cond])
-            exact(int(view.children_right[node]), indent, [*conditions, right_cond])
+            exact(left, indent, [*steps, (node, True)])
+            exact(right, indent, [*steps, (node, False)])
 
     def node_line(node: int) -> str:
         return f"node {node}: {_soft_node_text(view, node, precision, top_k)}"
