@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import pickle
+import re
 import signal
 import subprocess
 import sys
@@ -869,6 +870,47 @@ def test_class_names_name_the_classes_in_picture_and_report(workdir):
         2,
         "2 names for 3 classes",
     )
+
+
+def test_a_student_file_keeps_its_class_names(workdir):
+    # distill --class-names names the classes in the file it writes: a later
+    # render or report of that file, and export_text / export_graphviz of the
+    # loaded model (skops or pickle), name them so, unless given other names. A
+    # file written without names still loads and shows the labels.
+    from interpretkd.export import export_graphviz, export_text
+
+    root = workdir[0]
+    named = root / "named-student.skops"
+    args = _distill_args(root, out=named)
+    assert invoke(*args, "--class-names", "ant,bee,cat", "-q").exit_code == 0
+    picture = root / "named-later.dot"
+    result = invoke("render", str(named), "--out", str(picture))
+    assert result.exit_code == 0, result.output
+    drawn = set(re.findall(r"<B>(\w+)</B>", picture.read_text()))
+    assert drawn and drawn <= {"ant", "bee", "cat"}, drawn
+    for model in (io.load(named), pickle.loads(pickle.dumps(io.load(named)))):
+        said = set(re.findall(r"class: (\w+)", export_text(model)))
+        assert said and said <= {"ant", "bee", "cat"}, said
+        assert "<B>ant</B>" in export_graphviz(model).source
+    # Other names win over the kept ones.
+    other = root / "renamed-later.dot"
+    result = invoke("render", str(named), "--out", str(other), "--class-names", "x,y,z")
+    assert result.exit_code == 0, result.output
+    assert set(re.findall(r"<B>(\w+)</B>", other.read_text())) <= {"x", "y", "z"}
+    assert "class: x" in export_text(io.load(named), class_names=["x", "y", "z"])
+    page = root / "named-later.html"
+    result = invoke(
+        "report", str(named), "--data", str(root / "clf.csv"), "--target", "label",
+        "--teacher", str(root / "clf.json"), "--out", str(page), "-q",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "<th>ant</th><th>bee</th><th>cat</th>" in page.read_text()
+    # A file written without names: the labels, as before.
+    plain = root / "plain-later.dot"
+    result = invoke("render", str(root / "clf-json.skops"), "--out", str(plain))
+    assert result.exit_code == 0, result.output
+    assert set(re.findall(r"<B>(\w+)</B>", plain.read_text())) <= {"0", "1", "2"}
+    assert not hasattr(io.load(root / "clf-json.skops"), "class_names_")
 
 
 @pytest.mark.parametrize(

@@ -994,3 +994,23 @@ def test_printed_threshold_sends_nearby_values_where_the_model_does(
     went_left = tree.predict(near[:, None]) == 0
     np.testing.assert_array_equal(went_left, _OPS[op](near, written))
     assert went_left.any() and not went_left.all()
+
+
+def test_names_a_model_keeps_for_its_classes_are_used_unless_others_are_given():
+    # A student file written by `interpretkd distill --class-names` keeps the
+    # names on the model (class_names_, one per label of classes_).
+    X = pd.DataFrame({"dose": np.arange(40.0)})
+    y = np.where(X["dose"] > 20, "b", "a")
+    model = DistilledClassifier(
+        None, DecisionTreeClassifier(max_depth=1), random_state=0
+    ).fit(X, y)
+    model.class_names_ = ["low", "high"]
+    assert re.findall(r"class: (\w+)", export_text(model)) == ["low", "high"]
+    assert to_dict(model)["class_names"] == ["low", "high"]
+    assert prediction_path(model, X.iloc[0]).prediction == "low"
+    assert "<B>high</B>" in export_graphviz(model).source
+    given = export_text(model, class_names={"b": "yes"})
+    assert re.findall(r"class: (\w+)", given) == ["a", "yes"]
+    model.class_names_ = ["low"]
+    with pytest.raises(ValueError, match=r"class_names_ must be a list of names"):
+        export_text(model)

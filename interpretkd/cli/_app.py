@@ -29,6 +29,7 @@ from interpretkd.cli._common import (
     _write_picture,
     _write_report,
     check_class_count,
+    kept_class_names,
     parse_class_names,
     parse_sizes,
 )
@@ -165,7 +166,8 @@ _class_names_option = click.option(
     metavar="NAME,NAME,...",
     help="Names of the classes, in the order of their labels (e.g. for labels 0 "
     "and 1: malignant,benign), shown in the picture and the report instead of the "
-    "labels. One name per class.",
+    "labels. One name per class. distill keeps them in the student file, and "
+    "render and report use those unless given others.",
 )
 
 _distiller_options = _options(
@@ -402,6 +404,8 @@ def report(
     classes = getattr(distilled, "classes_", None)
     task = "classification" if classes is not None else "regression"
     check_class_count(names, task, classes)
+    if names is None:  # the names distill --class-names kept in the file
+        names = kept_class_names(distilled)
     result = distillation_report(
         distilled,
         X,

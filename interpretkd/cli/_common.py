@@ -312,6 +312,22 @@ def parse_class_names(text: str | None) -> list[str] | None:
     return names
 
 
+def kept_class_names(model) -> list[str] | None:
+    """The class names a student file keeps (``class_names_``, written by
+    ``distill --class-names``); None for a file written without them."""
+    names = getattr(model, "class_names_", None)
+    classes = getattr(model, "classes_", None)
+    if names is None or classes is None:
+        return None
+    if isinstance(names, str) or len(names) != len(classes):
+        raise click.BadParameter(
+            f"the student file keeps {len(names)} class names for its "
+            f"{len(classes)} classes; pass --class-names to name them.",
+            param_hint="STUDENT",
+        )
+    return [str(name) for name in names]
+
+
 def check_class_count(names: list[str] | None, task: str, classes) -> None:
     """Refuse ``--class-names`` for a regressor, or with the wrong count."""
     if names is None:
@@ -465,7 +481,12 @@ def _finish(
         _print_metrics(metrics, where)
         if result.curve is not None:
             _print_curve(result.curve, distilled)
-    io.save(io.without_teacher(distilled), out, overwrite=force)
+    light = io.without_teacher(distilled)
+    if class_names is not None:
+        # Kept in the file: later renders and reports, and export_text /
+        # export_graphviz on the loaded model, name the classes so too.
+        light.class_names_ = [str(name) for name in class_names]
+    io.save(light, out, overwrite=force)
     _say(quiet, f"Student written to {out}")
     if render is not None:
         _write_picture(distilled, render, render_fmt, force, class_names=names)

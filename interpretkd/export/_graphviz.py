@@ -203,8 +203,11 @@ def export_graphviz(
     class_names : list of str or dict, default=None
         Names of the classes, in the order of ``classes_``, or a dict from class
         label to name (``{0: "malignant", 1: "benign"}``; labels it leaves out
-        keep their own name). Defaults to the labels themselves, ``classes_``
-        (the distiller's, when given a distiller).
+        keep their own name). Defaults to the names the model keeps in a
+        ``class_names_`` attribute (one per label of its ``classes_``: a student
+        file written by ``interpretkd distill --class-names`` holds them), else to
+        the labels themselves, ``classes_`` (the distiller's, when given a
+        distiller).
     max_depth : int, default=None
         Draw nodes down to this depth only; deeper subtrees become a ``(...)`` stub.
         The path of ``highlight`` is always drawn in full.

@@ -191,8 +191,11 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     unscale = None  # the affine map of scalers just before the student
     node_rows = None  # a distiller's count of its training rows at each node
     transforms: list[Any] = []
+    named = None  # the outermost model that keeps names for its classes
     est = estimator
     for _ in range(32):  # nesting deeper than this is a cycle, not a model
+        if named is None and getattr(est, "class_names_", None) is not None:
+            named = est
         if isinstance(est, Pipeline):
             check_is_fitted(est)
             if len(est) > 1:
@@ -276,6 +279,8 @@ def _resolve(estimator, feature_names, class_names) -> _ModelView:
     )
     if view.is_classifier:
         n_classes = _n_classes(view)
+        if class_names is None and named is not None:
+            class_names = _kept_class_names(named, names_c)
         if isinstance(class_names, Mapping):
             class_names = _rename_classes(class_names, names_c, n_classes)
         view.class_names = _check_names(
@@ -323,6 +328,27 @@ def _affine(head: Pipeline) -> tuple[np.ndarray, np.ndarray] | None:
     if not np.all(np.isfinite(mul) & (mul > 0) & np.isfinite(add)):
         return None
     return mul, add.astype(np.float64)
+
+
+def _kept_class_names(model, labels) -> dict[str, str]:
+    """The names a model keeps for its classes (``class_names_``: one per label of
+    its ``classes_``, e.g. those ``interpretkd distill --class-names`` saved), by
+    label, for the labels the student predicts (``labels``; None: all)."""
+    names, classes = model.class_names_, getattr(model, "classes_", None)
+    if (
+        classes is None
+        or isinstance(names, str)
+        or not isinstance(names, Sequence | np.ndarray)
+        or len(names) != len(classes)
+    ):
+        count = "no classes_" if classes is None else f"{len(classes)} classes"
+        raise ValueError(
+            f"{type(model).__name__}.class_names_ must be a list of names, one per "
+            f"label of its classes_ ({count}); got {names!r}. Set it to one name per "
+            "class, or delete it to show the labels."
+        )
+    kept = {str(c): str(n) for c, n in zip(classes, names)}
+    return kept if labels is None else {k: v for k, v in kept.items() if k in labels}
 
 
 def _rename_classes(names: Mapping, labels, n_classes: int) -> list[str]:
