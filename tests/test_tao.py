@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification, make_regression
@@ -483,6 +485,24 @@ def test_rollout_start_beats_cart_start_where_greedy_is_fooled(xor_blocks):
     # "auto" is the rollout start for axis-aligned classification trees.
     auto = TAOTreeClassifier(max_depth=2, random_state=0).fit(X, y)
     np.testing.assert_array_equal(auto.predict(X_test), rollout.predict(X_test))
+
+
+def test_rollout_start_is_silent_on_many_classes_and_few_rows():
+    # 36 classes on 600 rows: the small nodes below the top levels, where the
+    # rollout start scores its candidates with greedy trees, hold more classes
+    # than half their rows. scikit-learn warns about such a fit; the user's data
+    # is fine, so the start must not pass that warning on.
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(600, 4))
+    y = (np.floor(X[:, 0] * 6) * 6 + np.floor(X[:, 1] * 6)).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tree = TAOTreeClassifier(max_depth=6, random_state=0).fit(X, y)
+    # The classes are a 6 x 6 grid of boxes (chance: 1 in 36), about 17 training
+    # rows in each: the tree still learns most of the grid.
+    X_test = rng.uniform(size=(600, 4))
+    y_test = (np.floor(X_test[:, 0] * 6) * 6 + np.floor(X_test[:, 1] * 6)).astype(int)
+    assert tree.score(X_test, y_test) > 0.8
 
 
 @pytest.mark.parametrize("estimator", ["classifier", "regressor"])

@@ -44,6 +44,8 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
 
     # Whether init="auto" starts axis-aligned trees from the rollout tree.
     _rollout_by_default = False
+    # Whether the rollout start also looks ahead below its top levels (_start.py).
+    _rollout_deep_lookahead = False
 
     def __init__(
         self,

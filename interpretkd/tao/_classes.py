@@ -67,11 +67,15 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
         The first starting tree. ``"cart"``: CART of depth ``max_depth`` (best-first
         with ``max_leaf_nodes``). ``"rollout"``: the splits of the top two levels are
         chosen by lookahead (each candidate scored by the training error of the greedy
-        subtrees grown below it), CART below; two to three times the fitting time of
+        subtrees grown below it); below them a split is chosen by a short lookahead
+        (greedy subtrees of two levels) where it beats CART's subtree by a margin
+        that grows with the node's rows (about one standard deviation of the
+        difference), CART's split elsewhere; two to three times the fitting time of
         ``"cart"``; not with ``max_leaf_nodes``. ``"auto"``: ``"rollout"`` for
         axis-aligned trees without ``max_leaf_nodes``, ``"cart"`` otherwise (measured on
         four datasets: the rollout start adds 1 to 4 points of held-out fidelity to axis
-        trees of depth 3 to 8; for oblique trees it was mixed).
+        trees of depth 3 to 8, and the short lookahead below the top levels about 4
+        more on Letter at depth 8; for oblique trees it was mixed).
     warm_start : bool, default=False
         When True and the estimator is fitted, ``fit`` continues TAO from the current
         tree (e.g. one made by :func:`to_hard_tree`) instead of a new start.
@@ -143,6 +147,7 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
 
     accepts_soft_targets = True
     _rollout_by_default = True
+    _rollout_deep_lookahead = True
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -336,9 +341,11 @@ class TAOTreeRegressor(RegressorMixin, _BaseTAOTree):
         the features).
     init : {"auto", "rollout", "cart"}, default="auto"
         The first starting tree: ``"cart"``, or ``"rollout"`` (top two levels
-        chosen by lookahead over greedy subtrees, see :class:`TAOTreeClassifier`;
-        not with ``max_leaf_nodes``). ``"auto"`` is ``"cart"`` for regression (the
-        rollout start was measured on classification only).
+        chosen by lookahead over greedy subtrees, CART below: the classifier's
+        short lookahead below the top levels is for classification errors only;
+        see :class:`TAOTreeClassifier`; not with ``max_leaf_nodes``). ``"auto"``
+        is ``"cart"`` for regression (the rollout start was measured on
+        classification only).
     warm_start : bool, default=False
         Continue TAO from the fitted tree instead of a new start.
     random_state : int, RandomState instance or None, default=None

@@ -3,10 +3,20 @@
 CART picks each split for the impurity it removes right away. The rollout start picks
 the splits of the top ``_LOOKAHEAD`` levels for what the whole subtree below them can
 reach: every candidate split is scored by the training error of the two greedy trees
-(CART, to the full remaining depth) grown on its sides, and the best is kept. Below
-the lookahead levels the tree is CART's. TAO then refines the tree as it refines a
-CART start. Measured in ``docs/benchmarks/frontier.md``: for axis-aligned trees of
-depth 3 to 8 this start lets TAO reach a better tree than the CART start does.
+(CART, to the full remaining depth) grown on its sides, and the best is kept.
+
+Below those levels a node's split is also chosen by lookahead, but a short one: the
+greedy trees that score a candidate have at most ``_DEEP_HORIZON`` levels, and the
+split found is kept only when it beats the greedy tree of the same size grown on the
+node's rows by a margin, ``_DEEP_MARGIN`` times the node's weight over the square
+root of its rows (one row in ``sqrt(n)`` at unit weight: about one standard deviation
+of the difference of two error counts on the same rows). A node whose lookahead split
+does not clear the margin, and the last level of splits, get CART's subtree. TAO then
+refines the tree as it refines a CART start. Measured in
+``docs/benchmarks/frontier.md``: for axis-aligned trees of depth 3 to 8 the rollout
+start lets TAO reach a better tree than the CART start does; the margin keeps the
+deep lookahead where it pays (Letter's 26 classes, where greedy splits leave most of
+the error) and off where it would fit noise (the binary sets).
 
 No library grows such a tree (scikit-learn's trees are greedy and imodels' are
 greedy or exhaustive), hence this module. The result is a heap-ordered axis tree of
@@ -16,10 +26,18 @@ not live is pruned (every row goes left).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
-# Levels chosen by lookahead; deeper levels are CART's.
+# Levels chosen by lookahead to the full depth.
 _LOOKAHEAD = 2
+# Deeper nodes: candidates scored by greedy trees of at most this many levels, and a
+# split kept only when it beats the greedy tree by _DEEP_MARGIN * weight / sqrt(rows)
+# (measured in docs/benchmarks.md: without the margin the deep lookahead added 4 to 6
+# points on Letter at depth 8 but cost 1 to 3 on the binary sets).
+_DEEP_HORIZON = 2
+_DEEP_MARGIN = 1.0
 # Features scored at a node: the best ones by the impurity decrease of their best
 # single threshold.
 _TOP_FEATURES = 6
@@ -45,8 +63,11 @@ def rollout_tree(X, y, w, depth, min_samples_leaf, estimator, seed):
     depth : int
     min_samples_leaf : int
     estimator : TAO estimator
-        Supplies ``_make_cart`` (the greedy tree) and ``_constant_error`` /
-        ``_prediction_error`` (how wrong a constant or a prediction is).
+        Supplies ``_make_cart`` (the greedy tree), ``_constant_error`` /
+        ``_prediction_error`` (how wrong a constant or a prediction is) and
+        ``_rollout_deep_lookahead`` (whether nodes below the top levels get the
+        short lookahead; the margin is in units of row weight, which errors counted
+        in misclassified weight share).
     seed : int
         Seeds the greedy trees and the scoring subsets.
 
@@ -59,7 +80,14 @@ def rollout_tree(X, y, w, depth, min_samples_leaf, estimator, seed):
     """
     grower = _Rollout(X, y, w, depth, int(min_samples_leaf), estimator, seed)
     keep = np.flatnonzero(w > 0)  # a zero-weight row is as good as absent
-    grower.grow(0, keep, 0)
+    with warnings.catch_warnings():
+        # The greedy trees that score a small node's candidates may see more
+        # classes than half their rows, which scikit-learn warns about; that is
+        # expected here and says nothing about the user's data.
+        warnings.filterwarnings(
+            "ignore", message="The number of unique classes", category=UserWarning
+        )
+        grower.grow(0, keep, 0)
     return grower.feature, grower.threshold, grower.live
 
 
@@ -83,14 +111,17 @@ class _Rollout:
             return
         if self.estimator._constant_error(self.y[rows], self.w[rows]) <= 0:
             return  # nothing left to separate
-        if level >= _LOOKAHEAD:
+        top = level < _LOOKAHEAD
+        deep = self.estimator._rollout_deep_lookahead
+        if not top and (not deep or level == self.depth - 1):
+            self.copy_greedy(node, rows, level)  # the last split: CART's stump
+            return
+        horizon = None if top else _DEEP_HORIZON
+        found = self.best_split(rows, level, horizon)
+        if found is None or not (top or self.beats_greedy(*found, level, horizon)):
             self.copy_greedy(node, rows, level)
             return
-        best = self.best_split(rows, level)
-        if best is None:
-            self.copy_greedy(node, rows, level)
-            return
-        f, t = best
+        f, t = found[0]
         self.feature[node], self.threshold[node], self.live[node] = f, t, True
         left = self.X[rows, f] <= t
         self.grow(2 * node + 1, rows[left], level + 1)
@@ -116,13 +147,17 @@ class _Rollout:
         return est.fit(self.X[rows], self.y[rows], sample_weight=self.w[rows])
 
     # ------------------------------------------------------------------ scoring
-    def best_split(self, rows, level):
-        """(feature, threshold) whose two greedy subtrees err least, or None."""
+    def best_split(self, rows, level, horizon=None):
+        """The split whose two greedy subtrees (of at most ``horizon`` levels, None:
+        to the full depth) err least: ``((feature, threshold), error, scored rows)``,
+        or None."""
         sub = rows
         if rows.size > _SCORING_ROWS:
             sub = np.sort(self.rng.choice(rows, _SCORING_ROWS, replace=False))
         Xs, ys, ws = self.X[sub], self.y[sub], self.w[sub]
         below = self.depth - level - 1
+        if horizon is not None:
+            below = min(below, horizon)
         side = self.msl
         best_err, best = np.inf, None
         for f in self.top_features(Xs, ys, ws):
@@ -138,7 +173,15 @@ class _Rollout:
                 err += self.subtree_error(Xs[~left], ys[~left], ws[~left], below)
                 if err < best_err:
                     best_err, best = err, (int(f), float(t))
-        return best
+        return None if best is None else (best, best_err, sub)
+
+    def beats_greedy(self, split, err, sub, level, horizon):
+        """Whether a split found by short lookahead errs less than the greedy tree
+        of the same size on the same rows, by the margin ``_DEEP_MARGIN``."""
+        depth = min(self.depth - level - 1, horizon) + 1
+        ws = self.w[sub]
+        greedy = self.subtree_error(self.X[sub], self.y[sub], ws, depth)
+        return greedy - err >= _DEEP_MARGIN * ws.sum() / np.sqrt(sub.size)
 
     def subtree_error(self, X, y, w, depth):
         """Weighted training error of the greedy tree of ``depth`` on these rows."""
