@@ -74,7 +74,7 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
         ``"cart"``; not with ``max_leaf_nodes``. ``"auto"``: ``"rollout"`` for
         axis-aligned trees without ``max_leaf_nodes``, ``"cart"`` otherwise (measured on
         four datasets: the rollout start adds 1 to 4 points of held-out fidelity to axis
-        trees of depth 3 to 8, and the short lookahead below the top levels about 4
+        trees of depth 3 to 8, and the short lookahead below the top levels 1 to 6
         more on Letter at depth 8; for oblique trees it was mixed).
     warm_start : bool, default=False
         When True and the estimator is fitted, ``fit`` continues TAO from the current

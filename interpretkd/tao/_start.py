@@ -11,12 +11,13 @@ split found is kept only when it beats the greedy tree of the same size grown on
 node's rows by a margin, ``_DEEP_MARGIN`` times the node's weight over the square
 root of its rows (one row in ``sqrt(n)`` at unit weight: about one standard deviation
 of the difference of two error counts on the same rows). A node whose lookahead split
-does not clear the margin, and the last level of splits, get CART's subtree. TAO then
-refines the tree as it refines a CART start. Measured in
-``docs/benchmarks/frontier.md``: for axis-aligned trees of depth 3 to 8 the rollout
-start lets TAO reach a better tree than the CART start does; the margin keeps the
-deep lookahead where it pays (Letter's 26 classes, where greedy splits leave most of
-the error) and off where it would fit noise (the binary sets).
+does not clear the margin gets CART's split (and its children are tried again); the
+last level of splits is CART's. TAO then refines the tree as it refines a CART
+start. Measured in ``docs/benchmarks/frontier.md``: for axis-aligned trees of depth
+3 to 8 the rollout start lets TAO reach a better tree than the CART start does; the
+margin keeps the short lookahead where it pays (Letter's 26 classes, where greedy
+splits leave most of the error) and mostly off where it would fit noise (the three
+other sets).
 
 No library grows such a tree (scikit-learn's trees are greedy and imodels' are
 greedy or exhaustive), hence this module. The result is a heap-ordered axis tree of
@@ -33,9 +34,10 @@ import numpy as np
 # Levels chosen by lookahead to the full depth.
 _LOOKAHEAD = 2
 # Deeper nodes: candidates scored by greedy trees of at most this many levels, and a
-# split kept only when it beats the greedy tree by _DEEP_MARGIN * weight / sqrt(rows)
-# (measured in docs/benchmarks.md: without the margin the deep lookahead added 4 to 6
-# points on Letter at depth 8 but cost 1 to 3 on the binary sets).
+# split kept only when it beats the greedy tree by _DEEP_MARGIN * weight / sqrt(rows),
+# CART's split otherwise (measured in docs/benchmarks.md: without the margin the
+# short lookahead added 1.9 to 7.5 points on Letter at depth 8 but cost 0.4 to 2.7
+# on each of the three other sets).
 _DEEP_HORIZON = 2
 _DEEP_MARGIN = 1.0
 # Features scored at a node: the best ones by the impurity decrease of their best
@@ -116,12 +118,17 @@ class _Rollout:
         if not top and (not deep or level == self.depth - 1):
             self.copy_greedy(node, rows, level)  # the last split: CART's stump
             return
-        horizon = None if top else _DEEP_HORIZON
-        found = self.best_split(rows, level, horizon)
-        if found is None or not (top or self.beats_greedy(*found, level, horizon)):
-            self.copy_greedy(node, rows, level)
-            return
-        f, t = found[0]
+        if top:
+            found = self.best_split(rows, level)
+            if found is None:
+                self.copy_greedy(node, rows, level)
+                return
+            f, t = found[0]
+        else:
+            split = self.deep_split(rows, level)
+            if split is None:
+                return  # CART would not split these rows either
+            f, t = split
         self.feature[node], self.threshold[node], self.live[node] = f, t, True
         left = self.X[rows, f] <= t
         self.grow(2 * node + 1, rows[left], level + 1)
@@ -147,13 +154,16 @@ class _Rollout:
         return est.fit(self.X[rows], self.y[rows], sample_weight=self.w[rows])
 
     # ------------------------------------------------------------------ scoring
+    def scoring_rows(self, rows):
+        """The rows a node's candidates are scored on (all, up to _SCORING_ROWS)."""
+        if rows.size > _SCORING_ROWS:
+            return np.sort(self.rng.choice(rows, _SCORING_ROWS, replace=False))
+        return rows
+
     def best_split(self, rows, level, horizon=None):
         """The split whose two greedy subtrees (of at most ``horizon`` levels, None:
-        to the full depth) err least: ``((feature, threshold), error, scored rows)``,
-        or None."""
-        sub = rows
-        if rows.size > _SCORING_ROWS:
-            sub = np.sort(self.rng.choice(rows, _SCORING_ROWS, replace=False))
+        to the full depth) err least, ``((feature, threshold), error)``, or None."""
+        sub = self.scoring_rows(rows)
         Xs, ys, ws = self.X[sub], self.y[sub], self.w[sub]
         below = self.depth - level - 1
         if horizon is not None:
@@ -173,15 +183,26 @@ class _Rollout:
                 err += self.subtree_error(Xs[~left], ys[~left], ws[~left], below)
                 if err < best_err:
                     best_err, best = err, (int(f), float(t))
-        return None if best is None else (best, best_err, sub)
+        return None if best is None else (best, best_err)
 
-    def beats_greedy(self, split, err, sub, level, horizon):
-        """Whether a split found by short lookahead errs less than the greedy tree
-        of the same size on the same rows, by the margin ``_DEEP_MARGIN``."""
-        depth = min(self.depth - level - 1, horizon) + 1
+    def deep_split(self, rows, level):
+        """The split of a node below the top levels: the short lookahead's where it
+        errs less than the greedy tree of the same size on the node's rows by the
+        margin, else CART's (None where CART would not split)."""
+        sub = self.scoring_rows(rows)
         ws = self.w[sub]
+        margin = _DEEP_MARGIN * ws.sum() / np.sqrt(sub.size)
+        depth = min(self.depth - level - 1, _DEEP_HORIZON) + 1
         greedy = self.subtree_error(self.X[sub], self.y[sub], ws, depth)
-        return greedy - err >= _DEEP_MARGIN * ws.sum() / np.sqrt(sub.size)
+        # No split can beat the greedy tree by more than the greedy tree's error.
+        if greedy >= margin:
+            found = self.best_split(sub, level, _DEEP_HORIZON)
+            if found is not None and greedy - found[1] >= margin:
+                return found[0]
+        stump = self.greedy(rows, 1).tree_
+        if stump.children_left[0] == -1:
+            return None
+        return int(stump.feature[0]), float(stump.threshold[0])
 
     def subtree_error(self, X, y, w, depth):
         """Weighted training error of the greedy tree of ``depth`` on these rows."""
