@@ -982,7 +982,7 @@ def test_printed_threshold_sends_nearby_values_where_the_model_does(
     X, y = x[:, None], (x > cut).astype(int)
     if kind == "cart":
         tree = DecisionTreeClassifier(max_depth=1).fit(X, y)
-    else:  # a one-feature oblique split compares float64: exact to float32
+    else:  # TAO trees, oblique ones too, compare float32 values as sklearn's do
         split = kind.removeprefix("tao-")
         tree = TAOTreeClassifier(max_depth=1, split=split, random_state=0).fit(X, y)
     root = export_text(tree, feature_names=["x"]).splitlines()[0]

@@ -96,8 +96,8 @@ def _threshold_test(
     one, to at least ``precision`` digits, that puts every float32 value (read as
     its shortest decimal) on the side the model does: ``<= 0.14235``, or the
     strict ``< 16.11`` when the cut lies just below 16.11. Axis-aligned trees
-    compare float32 features, as scikit-learn's do; a one-feature oblique split
-    compares float64, for which the test holds to float32 resolution.
+    compare float32 features, as scikit-learn's do; so do TAO trees, oblique ones
+    included.
     """
     t = float(t)
     digits, strict = _threshold_digits(t, precision), False

@@ -51,6 +51,8 @@ class _ModelView:
     value: np.ndarray | None = None  # (n_nodes, n_classes) or (n_nodes, n_outputs)
     share: np.ndarray | None = None  # share of training data reaching each node
     samples: np.ndarray | None = None  # training rows reaching each node (hard trees)
+    # Whether the model compares float32 values (scikit-learn's and TAO trees).
+    reads_float32: bool = False
     # Axis-aligned splits: left when x[feature] <= threshold.
     feature: np.ndarray | None = None
     threshold: np.ndarray | None = None
@@ -146,9 +148,9 @@ class _ModelView:
         for transform in self.transforms:
             X = transform(X)
         values = X.toarray() if hasattr(X, "toarray") else X
-        # Axis-aligned trees (scikit-learn's, TAO's) compare float32 values: show
-        # the values they compare.
-        dtype = np.float32 if self.kind == "axis" else np.float64
+        # scikit-learn's and TAO trees compare float32 values: show the values
+        # they compare.
+        dtype = np.float32 if self.reads_float32 else np.float64
         values = np.asarray(values, dtype=dtype).astype(np.float64)
         if self.data_units:  # the values before the pipeline's scalers
             values = (values - self.unscale[1]) / self.unscale[0]
@@ -413,6 +415,7 @@ def _axis_view(est) -> _ModelView:
         kind="axis",
         is_classifier=is_classifier,
         n_features=int(tree.n_features),
+        reads_float32=True,
         feature_names=[],
         class_names=None,
         children_left=left,
@@ -507,6 +510,7 @@ def _heap_view(est) -> _ModelView:
         kind="axis" if axis else "oblique",
         is_classifier=is_classifier,
         n_features=n_features,
+        reads_float32=not soft,
         feature_names=[],
         class_names=None,
         routing=routing,

@@ -100,9 +100,12 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         return mask
 
     def _x_dtype(self):
-        # Axis trees work on float32 like scikit-learn's trees, so that as_sklearn()
-        # predicts identically; oblique trees need float64 for their projections.
-        return np.float32 if self.split == "axis" else np.float64
+        # TAO trees read float32 values, as scikit-learn's trees do: as_sklearn()
+        # then predicts identically, and a one-feature split (axis trees, and the
+        # rollout's and CART's splits in oblique trees) is exactly the inequality
+        # export writes, which is exact for float32 values. Projections and
+        # thresholds are still computed in float64 (the weights are float64).
+        return np.float32
 
     # --------------------------------------------------------------------- fitting
     def _set_public_arrays(self, X, T, w):
