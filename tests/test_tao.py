@@ -487,6 +487,23 @@ def test_rollout_start_beats_cart_start_where_greedy_is_fooled(xor_blocks):
     np.testing.assert_array_equal(auto.predict(X_test), rollout.predict(X_test))
 
 
+def test_oblique_trees_start_from_the_rollout_tree_by_default(xor_blocks):
+    # An oblique split cannot undo a root that greedy CART chose on a noise
+    # feature: from the CART start TAO stays near 0.7; the default start
+    # (init="auto": the rollout tree) finds the XOR.
+    X, y, X_test, y_test = xor_blocks
+    params = dict(max_depth=2, split="oblique", random_state=0)
+    cart = TAOTreeClassifier(init="cart", **params).fit(X, y)
+    auto = TAOTreeClassifier(**params).fit(X, y)
+    assert cart.score(X_test, y_test) < 0.8
+    assert auto.score(X_test, y_test) > 0.97
+    # With a leaf budget the start stays best-first CART (the rollout grows a
+    # depth-limited tree), and the budget holds.
+    budget = TAOTreeClassifier(**params).set_params(max_depth=6, max_leaf_nodes=4)
+    budget.fit(X, y)
+    assert budget.get_n_leaves() <= 4
+
+
 def test_rollout_start_is_silent_on_many_classes_and_few_rows():
     # 36 classes on 600 rows: the small nodes below the top levels, where the
     # rollout start scores its candidates with greedy trees, hold more classes

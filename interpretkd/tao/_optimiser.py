@@ -95,11 +95,7 @@ class _TAOOptimiser:
     def _start_kind(self):
         """The start of restart 0: "rollout" or "cart" (``init="auto"`` resolved)."""
         if self.init == "auto":
-            rollout = (
-                self._rollout_by_default
-                and self.split == "axis"
-                and self.max_leaf_nodes is None
-            )
+            rollout = self._rollout_by_default and self.max_leaf_nodes is None
             return "rollout" if rollout else "cart"
         if self.init == "rollout" and self.max_leaf_nodes is not None:
             raise ValueError(
