@@ -595,8 +595,9 @@ def report(df: pd.DataFrame, args, elapsed: float) -> str:
         "of test rows where the student's class equals the teacher's. `+ munge4`: "
         '`DistilledClassifier(augment="munge", n_synthetic=4.0)`; `+ active2`: '
         '`augment="active", n_synthetic=2.0`. TAO students use the library\'s '
-        'defaults (soft targets, `max_iter=10`, `n_init=1`, `init="auto"`: axis '
-        "trees start from the rollout tree, oblique trees from CART). Decision "
+        'defaults (soft targets, `max_iter=10`, `n_init=1`, `init="auto"`: trees '
+        "start from the rollout tree, axis and oblique, and with a leaf budget "
+        "from best-first CART). Decision "
         "leaves: leaves "
         "once sibling subtrees predicting one class are merged. Mean over datasets "
         "and seeds unless said otherwise; a cell some dataset lacks (a run cut "

@@ -35,8 +35,10 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
         it) within ``max_depth``, and a node pruned in the start stays pruned, so
         TAO can only keep or merge leaves. Set ``max_depth`` higher than a balanced
         tree needs (e.g. 12) so that the budget, not the depth, decides the shape.
-        Measured: oblique trees with 32 leaves are 3 to 4 points more faithful on
-        held-out rows than oblique trees of depth 5 (``docs/benchmarks/frontier.md``).
+        Measured on held-out rows (``docs/benchmarks/frontier.md``): oblique trees
+        with 32 leaves are 0.5 to 0.7 points more faithful than oblique trees of
+        depth 5 (which start from the rollout tree), 3 to 4 points more than
+        depth-5 trees started from CART.
     min_samples_leaf : int, default=1
         Fewest training rows a split may leave on either side.
     split : {"axis", "oblique"}, default="axis"
@@ -76,7 +78,7 @@ class TAOTreeClassifier(ClassifierMixin, _BaseTAOTree):
         start adds 1 to 4 points of held-out fidelity to axis trees of depth 3 to 8,
         and the short lookahead below the top levels 1 to 6 more on Letter at depth
         8; oblique trees, whose splits TAO then makes oblique, gain 2.4 to 3.1 points
-        at depth 5 and 1.1 to 1.2 at depth 8, and fit faster).
+        at depth 5 and 1.1 to 1.3 at depth 8).
     warm_start : bool, default=False
         When True and the estimator is fitted, ``fit`` continues TAO from the current
         tree (e.g. one made by :func:`to_hard_tree`) instead of a new start.
