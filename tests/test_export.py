@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
+from rule_text import INTERVAL, split_conditions
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.exceptions import NotFittedError
@@ -338,23 +339,6 @@ def _condition_value(cond: str, X: pd.DataFrame):
     return value, op, float(rhs), n_hidden, size, X[terms[0][2]].to_numpy()
 
 
-_INTERVAL = re.compile(r"^(\S+) (<=|<) (.+) (<=|<) (\S+)$")
-
-
-def _simple_conditions(rule: str) -> list[str]:
-    """The conditions of a rule, an interval ``0.7 < x <= 3.1`` read as its two
-    bounds ``x > 0.7`` and ``x <= 3.1``."""
-    out = []
-    for cond in rule.split(" and "):
-        m = _INTERVAL.match(cond)
-        if m:
-            low, op, name, op_high, high = m.groups()
-            out += [f"{name} {op.replace('<', '>')} {low}", f"{name} {op_high} {high}"]
-        else:
-            out.append(cond)
-    return out
-
-
 def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
     """Evaluate ``style="rules"`` output on X: the class of the one rule that holds."""
     out = np.full(len(X), None, dtype=object)
@@ -364,7 +348,7 @@ def _evaluate_rules(text: str, X: pd.DataFrame) -> np.ndarray:
         m = re.match(r"^if (.*) then class: (\S+) \(", line)
         assert m, line
         holds = np.ones(len(X), dtype=bool)
-        for cond in _simple_conditions(m.group(1)):
+        for cond in [c for c, _ in split_conditions(m.group(1))]:
             value, op, threshold, hidden, _, _ = _condition_value(cond, X)
             assert hidden == 0  # every term written: the rules are the model
             holds &= _OPS[op](value, threshold)
@@ -453,7 +437,7 @@ def _rule_leaves(text: str, X: pd.DataFrame) -> tuple[np.ndarray, list[list[str]
             if m_in := _IN.match(cond):
                 name, listed = m_in.group(1), m_in.group(2)
                 holds &= X[name].isin(listed.split(", ") if listed else []).to_numpy()
-            elif m_range := _INTERVAL.match(cond):
+            elif m_range := INTERVAL.match(cond):
                 low, op_low, name, op_high, high = m_range.groups()
                 value = X[name].to_numpy(dtype=np.float64)
                 holds &= _COMPARE[op_low](float(low), value)
@@ -794,7 +778,7 @@ def test_printed_inequalities_route_rows_as_the_model_does(name):
         m = re.match(r"^if (.*) then class: .*leaf=(\d+)\)$", line)
         assert m, line
         rows = leaves == int(m.group(2))
-        for cond in _simple_conditions(m.group(1)):
+        for cond in [c for c, _ in split_conditions(m.group(1))]:
             value, op, threshold, hidden, size, lead = _condition_value(cond, X)
             hidden_total += hidden
             # The printed precision: the threshold to `precision` decimals, each

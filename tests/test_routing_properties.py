@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rule_text import features_tested, split_conditions
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -140,25 +141,14 @@ _OPS = {
 }
 
 
-_INTERVAL = re.compile(r"^(\S+) (<=|<) (f\d+) (<=|<) (\S+)$")
-
-
 def _conditions(rule: str, one_per_feature: bool) -> list[str]:
     """A rule's conditions, an interval ``0.7 < f0 <= 3.1`` read as ``f0 > 0.7``
     and ``f0 <= 3.1``. ``one_per_feature``: check that no feature is tested twice
     (rules of an axis-aligned tree)."""
-    out, named = [], []
-    for cond in rule.split(" and "):
-        m = _INTERVAL.match(cond)
-        if m:
-            low, op, name, op_high, high = m.groups()
-            out += [f"{name} {op.replace('<', '>')} {low}", f"{name} {op_high} {high}"]
-        else:
-            out.append(cond)
-        named.append(cond.split(" ")[2] if m else cond.split(" ")[0])
     if one_per_feature:
+        named = features_tested(rule)
         assert len(named) == len(set(named)), rule
-    return out
+    return [cond for cond, _ in split_conditions(rule)]
 
 
 def _rule_outputs(text: str, X: np.ndarray, axis: bool = False) -> list[str]:
