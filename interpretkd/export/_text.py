@@ -84,22 +84,22 @@ def _oblique_category_side(view, node, go_left: bool) -> list[str] | None:
 
 
 def _axis_condition(view, node, go_left: bool, precision: int) -> str:
-    f = int(view.feature[node])
-    side = _category_side(view, node, go_left)
-    if side is not None:
-        return f"{view.feature_names[f]} in {{{', '.join(side)}}}"
-    test = _threshold_test(view.threshold[node], precision, go_left)
-    return f"{view.feature_names[f]} {test}"
+    return _written(view, *_one_feature_test(view, node, go_left, precision, None))
 
 
 def _condition(view, node, go_left, precision, top_k) -> str:
-    if view.kind == "axis":
-        return _axis_condition(view, node, go_left, precision)
-    side = _oblique_category_side(view, node, go_left)
-    if side is not None:
-        name = view.feature_names[int(np.flatnonzero(view.weights[node])[0])]
-        return f"{name} in {{{', '.join(side)}}}"
-    return _oblique_condition(view, node, go_left, precision, top_k)
+    test = _one_feature_test(view, node, go_left, precision, top_k)
+    if test is None:
+        return _oblique_condition(view, node, go_left, precision, top_k)
+    return _written(view, *test)
+
+
+def _written(view, f, what, payload) -> str:
+    """A test of one feature as written: ``colour in {red, blue}``, ``x <= 3.1``."""
+    name = view.feature_names[f]
+    if what == "in":
+        return f"{name} in {{{', '.join(payload)}}}"
+    return f"{name} {payload.test}"
 
 
 # --------------------------------------------------------------------------------------
@@ -186,16 +186,15 @@ def _rule_conditions(view, steps, precision, top_k) -> list[str]:
         if what == "text":
             out.append(entry)
             continue
-        name = view.feature_names[key]
         if what == "in":
-            out.append(f"{name} in {{{', '.join(entry)}}}")
+            out.append(_written(view, key, "in", entry))
             continue
         lower, upper = entry
         if lower is None or upper is None:
-            out.append(f"{name} {(lower or upper).test}")
+            out.append(_written(view, key, what, lower or upper))
             continue
         op, value = lower.test.split(" ", 1)
-        out.append(f"{value} {_MIRROR[op]} {name} {upper.test}")
+        out.append(f"{value} {_MIRROR[op]} {view.feature_names[key]} {upper.test}")
     return out
 
 

@@ -42,7 +42,7 @@ class _BaseTAOTree(_TAOOptimiser, BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    # Whether init="auto" starts axis-aligned trees from the rollout tree.
+    # Whether init="auto" starts trees without a leaf budget from the rollout tree.
     _rollout_by_default = False
     # Whether the rollout start also looks ahead below its top levels (_start.py).
     _rollout_deep_lookahead = False
